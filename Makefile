@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make run` serves the chat page, `make test` runs every test.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 5000
+
+.PHONY: run serve test lint format bench clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+.env: | $(PY)
+	$(PY) -m chat.envfile .env
+
+run: $(VENV)/.runtime .env  ## the development server on http://127.0.0.1:$(PORT)
+	$(VENV)/bin/flask --app app run --port $(PORT)
+
+serve: $(VENV)/.runtime .env  ## production-like: gunicorn as in the Procfile (WEB_CONCURRENCY>1 needs REDIS_URL)
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py app:app
+
+test: $(VENV)/.dev  ## every test, browser tests included (needs Debian's chromium: see .ci/run)
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+
+bench: $(VENV)/.dev
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

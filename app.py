@@ -1,0 +1,5 @@
+"""Entry point for `flask --app app run`, gunicorn (`app:app`) and the Procfile."""
+
+from chat import create_app
+
+app = create_app()

@@ -1,0 +1,126 @@
+"""What every action shares: lookups that raise Twilio's errors, permission checks,
+validation of common parameters, and recording events inside the transaction."""
+
+import json
+import re
+
+from ..context import Actor, Chat
+from ..errors import ChatError, bad_request, forbidden, not_found
+from ..events import CHANNEL, Event, dumps
+from ..ids import is_sid
+from ..store import Tx
+from ..store import channels as channel_rows
+from ..store import events as event_log
+from ..store import members as member_rows
+from ..store import services as service_rows
+from ..store import users as user_rows
+
+MAX_ATTRIBUTES = 16 * 1024
+MAX_NAME = 256
+IDENTITY = re.compile(r"^[^\x00-\x1f\x7f]{1,256}$")
+
+
+def service(chat: Chat, db, service_sid: str) -> dict:
+    row = service_rows.get(db, service_sid)
+    if row is None:
+        raise ChatError(404, 50050, f"Service instance {service_sid} not found")
+    return row
+
+
+def channel(db, service_sid: str, key: str) -> dict:
+    row = channel_rows.get(db, service_sid, key)
+    if row is None:
+        raise not_found(f"Channel {key} not found", 50300)
+    return row
+
+
+def member_of(db, channel_sid: str, identity: str) -> dict | None:
+    return member_rows.get(db, channel_sid, identity)
+
+
+def attributes(value, field: str = "Attributes") -> str:
+    """Attributes arrive as a JSON string (REST) or a JSON value (SDK); stored as JSON text."""
+    if value is None:
+        return "{}"
+    if not isinstance(value, str):
+        value = dumps(value)
+    if len(value.encode()) > MAX_ATTRIBUTES:
+        raise bad_request(f"{field} is longer than {MAX_ATTRIBUTES} bytes", 50303)
+    try:
+        json.loads(value)
+    except ValueError:
+        raise bad_request(f"{field} is not valid JSON", 50304) from None
+    return value
+
+
+def text(value, field: str, limit: int = MAX_NAME, code: int = 20001) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise bad_request(f"{field} must be a string", code)
+    if len(value) > limit:
+        raise bad_request(f"{field} is longer than {limit} characters", code)
+    return value
+
+
+def identity(value, field: str = "Identity") -> str:
+    if not isinstance(value, str) or not value:
+        raise bad_request(f"{field} is required", 50204)
+    if not IDENTITY.match(value):
+        raise bad_request(f"{field} must be 1 to 256 characters without control characters", 20001)
+    if is_sid(value, "US"):
+        raise bad_request(f"{field} must not look like a User SID", 50206)
+    return value
+
+
+def ensure_user(chat: Chat, tx: Tx, service_row: dict, name: str) -> dict:
+    """The user row for `name`, created with the service's default role on first sight."""
+    row = user_rows.get(tx.db, service_row["sid"], name)
+    if row is None:
+        row = user_rows.create(tx.db, service_row["sid"], identity(name), service_row["default_service_role_sid"])
+    return row
+
+
+def permissions(db, service_row: dict, actor: Actor, channel_sid: str | None) -> set[str] | None:
+    """The actor's permissions (service role plus channel role); None means unrestricted."""
+    if actor.identity is None:
+        return None
+    user = user_rows.get(db, service_row["sid"], actor.identity)
+    granted = service_rows.role_permissions(db, user["role_sid"] if user else service_row["default_service_role_sid"])
+    if channel_sid:
+        member = member_rows.get(db, channel_sid, actor.identity)
+        if member:
+            granted |= service_rows.role_permissions(db, member["role_sid"])
+    return granted
+
+
+def require(db, service_row: dict, actor: Actor, permission: str, channel_sid: str | None = None) -> None:
+    granted = permissions(db, service_row, actor, channel_sid)
+    if granted is not None and permission not in granted:
+        raise forbidden(f"User {actor.identity} lacks the {permission} permission")
+
+
+def can_read(db, actor: Actor, channel_row: dict) -> bool:
+    """Private channels are visible to their members and invitees only."""
+    if actor.identity is None or channel_row["type"] == "public":
+        return True
+    return bool(
+        member_rows.get(db, channel_row["sid"], actor.identity)
+        or member_rows.get_invite(db, channel_row["sid"], actor.identity)
+    )
+
+
+def record(tx: Tx, service_sid: str, scope: str, target: str | None, type: str, data: dict) -> None:
+    """Store an event in the log (same transaction) and queue it for publishing after commit."""
+    payload = dumps(data)
+    seq = event_log.append(tx.db, service_sid, scope, target, type, payload)
+    tx.events.append(Event(service_sid, scope, target, type, payload, seq))
+
+
+def ephemeral(chat: Chat, service_sid: str, scope: str, target: str, type: str, data: dict) -> None:
+    """Publish without storing (typing, presence): nothing to replay after a reconnect."""
+    chat.bus.publish([Event(service_sid, scope, target, type, dumps(data))])
+
+
+def channel_scope(channel_row: dict) -> tuple[str, str]:
+    return CHANNEL, channel_row["sid"]

@@ -1,0 +1,54 @@
+"""The per-app registry (`app.extensions["chat"]`) and who performs an action."""
+
+from dataclasses import dataclass
+
+from .bus import Hub, LocalBus
+from .events import Event
+from .settings import Settings
+from .store import Store, migrate, services
+from .store import events as event_log
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts. `identity` None means the account itself (REST/CLI with account credentials),
+    which Twilio does not role-check. `webhooks` says whether post-event webhooks fire."""
+
+    identity: str | None
+    source: str  # "sdk", "rest" or "cli"
+    webhooks: bool = False
+    hops: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.identity or "system"
+
+
+SYSTEM = Actor(None, "cli")
+
+
+class Chat:
+    """Settings, storage and fan-out of one app; created once in create_app."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.store = Store(settings.database_path, settings.sqlite_synchronous)
+        db = self.store.db()
+        migrate(db)
+        with self.store.write():
+            services.ensure(self.store.db(), settings.account_sid, settings.service_sid)
+        self.hub = Hub(self._events_between, event_log.latest(db))
+        self.bus = LocalBus(self.hub)
+        # Events carry relative URLs unless PUBLIC_URL says where the server is reached.
+        self.base_url = settings.public_url.rstrip("/")
+
+    def _events_between(self, first: int, last: int) -> list[Event]:
+        return [Event.from_row(row) for row in event_log.between(self.store.db(), first, last)]
+
+    def write(self):
+        """A write transaction whose events are published after it commits."""
+        return self.store.write(after_commit=self.bus.publish)
+
+    def close(self) -> None:
+        self.bus.stop()
+        self.store.close()

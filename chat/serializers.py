@@ -1,0 +1,163 @@
+"""One function per resource, rendering Twilio Chat v2's JSON. REST responses, WebSocket
+events and the JS client all use these shapes. `base` is the absolute origin for `url`/`links`."""
+
+import json
+
+from .clock import twilio_date
+
+
+def _svc(base: str, service_sid: str) -> str:
+    return f"{base}/v2/Services/{service_sid}"
+
+
+def _dates(row: dict) -> dict:
+    return {"date_created": twilio_date(row["date_created"]), "date_updated": twilio_date(row["date_updated"])}
+
+
+def service(row: dict, base: str) -> dict:
+    url = _svc(base, row["sid"])
+    notifications = json.loads(row["notifications"] or "{}")
+    return {
+        "sid": row["sid"],
+        "account_sid": row["account_sid"],
+        "friendly_name": row["friendly_name"],
+        **_dates(row),
+        "default_service_role_sid": row["default_service_role_sid"],
+        "default_channel_role_sid": row["default_channel_role_sid"],
+        "default_channel_creator_role_sid": row["default_channel_creator_role_sid"],
+        "read_status_enabled": bool(row["read_status_enabled"]),
+        "reachability_enabled": bool(row["reachability_enabled"]),
+        "typing_indicator_timeout": row["typing_indicator_timeout"],
+        "consumption_report_interval": row["consumption_report_interval"],
+        "limits": {"channel_members": row["limits_channel_members"], "user_channels": row["limits_user_channels"]},
+        "pre_webhook_url": row["pre_webhook_url"],
+        "post_webhook_url": row["post_webhook_url"],
+        "webhook_method": row["webhook_method"],
+        "webhook_filters": json.loads(row["webhook_filters"]),
+        "pre_webhook_retry_count": row["pre_webhook_retry_count"],
+        "post_webhook_retry_count": row["post_webhook_retry_count"],
+        "notifications": notifications,
+        "media": {"size_limit_mb": 150, "compatibility_message": row["media_compatibility_message"]},
+        "url": url,
+        "links": {
+            "channels": f"{url}/Channels",
+            "users": f"{url}/Users",
+            "roles": f"{url}/Roles",
+            "bindings": f"{url}/Bindings",
+        },
+    }
+
+
+def role(row: dict, base: str, account_sid: str) -> dict:
+    return {
+        "sid": row["sid"],
+        "account_sid": account_sid,
+        "service_sid": row["service_sid"],
+        "friendly_name": row["friendly_name"],
+        "type": row["type"],
+        "permissions": json.loads(row["permissions"]),
+        **_dates(row),
+        "url": f"{_svc(base, row['service_sid'])}/Roles/{row['sid']}",
+    }
+
+
+def user(row: dict, base: str, account_sid: str, joined_channels_count: int, reachability: bool | None) -> dict:
+    """`reachability` None renders is_online/is_notifiable as null (lists, or reachability off)."""
+    url = f"{_svc(base, row['service_sid'])}/Users/{row['sid']}"
+    return {
+        "sid": row["sid"],
+        "account_sid": account_sid,
+        "service_sid": row["service_sid"],
+        "identity": row["identity"],
+        "friendly_name": row["friendly_name"],
+        "attributes": row["attributes"],
+        "role_sid": row["role_sid"],
+        "is_online": None if reachability is None else bool(row["is_online"]),
+        "is_notifiable": None if reachability is None else bool(row["is_notifiable"]),
+        "joined_channels_count": joined_channels_count,
+        **_dates(row),
+        "url": url,
+        "links": {"user_channels": f"{url}/Channels", "user_bindings": f"{url}/Bindings"},
+    }
+
+
+def channel(row: dict, base: str, account_sid: str) -> dict:
+    url = f"{_svc(base, row['service_sid'])}/Channels/{row['sid']}"
+    return {
+        "sid": row["sid"],
+        "account_sid": account_sid,
+        "service_sid": row["service_sid"],
+        "friendly_name": row["friendly_name"],
+        "unique_name": row["unique_name"],
+        "attributes": row["attributes"],
+        "type": row["type"],
+        "created_by": row["created_by"],
+        "members_count": row["members_count"],
+        "messages_count": row["messages_count"],
+        **_dates(row),
+        "url": url,
+        "links": {
+            "members": f"{url}/Members",
+            "messages": f"{url}/Messages",
+            "invites": f"{url}/Invites",
+            "webhooks": f"{url}/Webhooks",
+            "last_message": None,
+        },
+    }
+
+
+def member(row: dict, base: str, account_sid: str) -> dict:
+    return {
+        "sid": row["sid"],
+        "account_sid": account_sid,
+        "service_sid": row["service_sid"],
+        "channel_sid": row["channel_sid"],
+        "identity": row["identity"],
+        "role_sid": row["role_sid"],
+        "last_consumed_message_index": row["last_consumed_message_index"],
+        "last_consumption_timestamp": twilio_date(row["last_consumption_timestamp"]),
+        "attributes": row["attributes"],
+        **_dates(row),
+        "url": f"{_svc(base, row['service_sid'])}/Channels/{row['channel_sid']}/Members/{row['sid']}",
+    }
+
+
+def message(row: dict, base: str, account_sid: str, media: dict | None = None) -> dict:
+    return {
+        "sid": row["sid"],
+        "account_sid": account_sid,
+        "service_sid": row["service_sid"],
+        "to": row["channel_sid"],
+        "channel_sid": row["channel_sid"],
+        "from": row["author"],
+        "body": row["body"],
+        "attributes": row["attributes"],
+        "index": row["idx"],
+        "type": row["type"],
+        "media": None
+        if media is None
+        else {
+            "sid": media["sid"],
+            "filename": media["filename"],
+            "content_type": media["content_type"],
+            "size": media["size"],
+        },
+        "last_updated_by": row["last_updated_by"],
+        "was_edited": bool(row["was_edited"]),
+        **_dates(row),
+        "url": f"{_svc(base, row['service_sid'])}/Channels/{row['channel_sid']}/Messages/{row['sid']}",
+    }
+
+
+def invite(row: dict, base: str, account_sid: str) -> dict:
+    return {
+        "sid": row["sid"],
+        "account_sid": account_sid,
+        "service_sid": row["service_sid"],
+        "channel_sid": row["channel_sid"],
+        "identity": row["identity"],
+        "role_sid": row["role_sid"],
+        "created_by": row["created_by"],
+        **_dates(row),
+        "url": f"{_svc(base, row['service_sid'])}/Channels/{row['channel_sid']}/Invites/{row['sid']}",
+    }

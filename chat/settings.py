@@ -1,0 +1,152 @@
+"""Settings from the environment and `.env`, read once into a frozen object.
+
+Precedence: the process environment, then `.env`, then the defaults below. A malformed
+value stops start-up with one line naming the variable (never echoing a secret).
+"""
+
+import os
+import re
+from dataclasses import dataclass, field, fields
+
+from dotenv import dotenv_values
+
+
+class SettingsError(SystemExit):
+    """Raised at start-up; SystemExit so `flask run` and gunicorn print just the line."""
+
+
+def _sid_pattern(prefix: str) -> re.Pattern:
+    return re.compile(rf"^{prefix}[0-9a-fA-F]{{32}}$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    account_sid: str
+    auth_token: str = field(repr=False)
+    api_key: str
+    api_secret: str = field(repr=False)
+    service_sid: str
+    database_path: str = "chat.db"
+    port: int = 5000
+    token_ttl: int = 3600
+    app_name: str = "TwilioChatDemo"
+    allow_client_identity: bool = True
+    allowed_origins: tuple[str, ...] = ()
+    redis_url: str = ""
+    workers: int = 1
+    threads: int = 200
+    sqlite_synchronous: str = "NORMAL"
+    send_queue_size: int = 2000
+    max_frame_bytes: int = 65536
+    ping_interval: int = 25
+    public_url: str = ""
+
+
+# name in the environment -> (field, parser). Parsers raise ValueError with what was expected.
+def _int(low: int, high: int):
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(f"expected a whole number from {low} to {high}") from None
+        if not low <= value <= high:
+            raise ValueError(f"expected a whole number from {low} to {high}, got {value}")
+        return value
+
+    return parse
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _sid(prefix: str, secret_free: bool = True):
+    pattern = _sid_pattern(prefix)
+
+    def parse(raw: str) -> str:
+        if not pattern.match(raw):
+            raise ValueError(f"expected {prefix} followed by 32 hex digits")
+        return raw
+
+    return parse
+
+
+def _secret(raw: str) -> str:
+    if len(raw) < 16:
+        raise ValueError("expected at least 16 characters")
+    return raw
+
+
+def _choice(*options: str):
+    def parse(raw: str) -> str:
+        if raw.upper() not in options:
+            raise ValueError(f"expected one of {', '.join(options)}")
+        return raw.upper()
+
+    return parse
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    return tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+
+
+def _text(raw: str) -> str:
+    return raw.strip()
+
+
+VARIABLES = {
+    "TWILIO_ACCOUNT_SID": ("account_sid", _sid("AC")),
+    "TWILIO_AUTH_TOKEN": ("auth_token", _secret),
+    "TWILIO_API_KEY": ("api_key", _sid("SK")),
+    "TWILIO_API_SECRET": ("api_secret", _secret),
+    "TWILIO_IPM_SERVICE_SID": ("service_sid", _sid("IS")),
+    "TWILIO_CHAT_SERVICE_SID": ("service_sid", _sid("IS")),
+    "DATABASE_PATH": ("database_path", _text),
+    "PORT": ("port", _int(1, 65535)),
+    "TOKEN_TTL": ("token_ttl", _int(60, 86400)),
+    "APP_NAME": ("app_name", _text),
+    "ALLOW_CLIENT_IDENTITY": ("allow_client_identity", _bool),
+    "ALLOWED_ORIGINS": ("allowed_origins", _origins),
+    "REDIS_URL": ("redis_url", _text),
+    "WEB_CONCURRENCY": ("workers", _int(1, 64)),
+    "WEB_THREADS": ("threads", _int(1, 10000)),
+    "SQLITE_SYNCHRONOUS": ("sqlite_synchronous", _choice("NORMAL", "FULL")),
+    "SEND_QUEUE_SIZE": ("send_queue_size", _int(10, 1_000_000)),
+    "MAX_FRAME_BYTES": ("max_frame_bytes", _int(1024, 16 * 1024 * 1024)),
+    "PING_INTERVAL": ("ping_interval", _int(0, 3600)),
+    "PUBLIC_URL": ("public_url", _text),
+}
+REQUIRED = ("account_sid", "auth_token", "api_key", "api_secret", "service_sid")
+
+
+def load(env: dict | None = None, dotenv_path: str = ".env") -> Settings:
+    """Build Settings from `env` (default: os.environ over `.env`)."""
+    if env is None:
+        env = {**dotenv_values(dotenv_path), **os.environ}
+    values: dict = {}
+    for name, (attr, parse) in VARIABLES.items():
+        raw = env.get(name)
+        if raw is None or raw == "" or (attr in values and name == "TWILIO_CHAT_SERVICE_SID"):
+            continue
+        try:
+            values[attr] = parse(raw)
+        except ValueError as exc:
+            raise SettingsError(f"Setting {name} is invalid: {exc}.") from None
+    for attr in REQUIRED:
+        if attr not in values:
+            name = next(n for n, (a, _) in VARIABLES.items() if a == attr)
+            raise SettingsError(f"Setting {name} is missing: run `make run` once to write a .env, or set it.")
+    return Settings(**values)
+
+
+def documented_names() -> list[str]:
+    return list(VARIABLES)
+
+
+def field_names() -> list[str]:
+    return [f.name for f in fields(Settings)]

@@ -1,0 +1,90 @@
+"""Channels. `next_index` hands out dense per-channel message indexes inside write transactions."""
+
+from ..clock import now_iso
+from ..ids import is_sid, new_sid
+from .db import one, rows
+
+
+def get(db, service_sid: str, key: str) -> dict | None:
+    """By SID or unique name (unique names never have a channel SID's shape)."""
+    column = "sid" if is_sid(key, "CH") else "unique_name"
+    return one(db.execute(f"SELECT * FROM channels WHERE service_sid = ? AND {column} = ?", [service_sid, key]))
+
+
+def create(
+    db,
+    service_sid: str,
+    *,
+    unique_name,
+    friendly_name,
+    attributes,
+    type,
+    created_by,
+    date_created=None,
+    date_updated=None,
+) -> dict:
+    stamp = now_iso()
+    row = {
+        "sid": new_sid("CH"),
+        "service_sid": service_sid,
+        "unique_name": unique_name,
+        "friendly_name": friendly_name,
+        "attributes": attributes,
+        "type": type,
+        "created_by": created_by,
+        "members_count": 0,
+        "messages_count": 0,
+        "next_index": 0,
+        "last_message_date": None,
+        "date_created": date_created or stamp,
+        "date_updated": date_updated or date_created or stamp,
+    }
+    db["channels"].insert(row)
+    return row
+
+
+def update(db, sid: str, changes: dict) -> None:
+    db["channels"].update(sid, {"date_updated": now_iso(), **changes})
+
+
+def delete(db, sid: str) -> None:
+    db.execute("DELETE FROM messages WHERE channel_sid = ?", [sid])
+    db.execute("DELETE FROM channels WHERE sid = ?", [sid])
+
+
+def page(db, service_sid: str, types: list[str], after_rowid: int, limit: int) -> list[dict]:
+    marks = ",".join("?" * len(types))
+    return rows(
+        db.execute(
+            f"SELECT rowid AS _rowid, * FROM channels WHERE service_sid = ? AND type IN ({marks})"
+            " AND rowid > ? ORDER BY rowid LIMIT ?",
+            [service_sid, *types, after_rowid, limit],
+        )
+    )
+
+
+def of_identity(db, service_sid: str, identity: str) -> list[dict]:
+    """Channels where `identity` is a member, each with that member's row fields prefixed `member_`."""
+    return rows(
+        db.execute(
+            "SELECT c.*, m.sid AS member_sid, m.last_consumed_message_index AS member_last_consumed_message_index,"
+            " m.notification_level AS member_notification_level"
+            " FROM members m JOIN channels c ON c.sid = m.channel_sid"
+            " WHERE m.service_sid = ? AND m.identity = ? ORDER BY c.rowid",
+            [service_sid, identity],
+        )
+    )
+
+
+def adjust_count(db, sid: str, column: str, delta: int) -> None:
+    assert column in ("members_count", "messages_count")
+    db.execute(f"UPDATE channels SET {column} = {column} + ? WHERE sid = ?", [delta, sid])
+
+
+def take_index(db, sid: str, stamp: str) -> int:
+    """The next message index of the channel; only valid inside a write transaction."""
+    return db.execute(
+        "UPDATE channels SET next_index = next_index + 1, messages_count = messages_count + 1,"
+        " last_message_date = ? WHERE sid = ? RETURNING next_index - 1",
+        [stamp, sid],
+    ).fetchone()[0]

@@ -1,0 +1,152 @@
+"""The schema, created and migrated at start. Columns use Twilio's field names where SQL allows
+(`author` for `from`, `idx` for `index`). Times are ISO 8601 UTC strings with milliseconds."""
+
+import sqlite_utils
+
+# Each migration runs once, in order, inside one transaction; PRAGMA user_version counts them.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE services (
+        sid TEXT PRIMARY KEY,
+        account_sid TEXT NOT NULL,
+        friendly_name TEXT NOT NULL DEFAULT '',
+        default_service_role_sid TEXT,
+        default_channel_role_sid TEXT,
+        default_channel_creator_role_sid TEXT,
+        read_status_enabled INTEGER NOT NULL DEFAULT 1,
+        reachability_enabled INTEGER NOT NULL DEFAULT 1,
+        typing_indicator_timeout INTEGER NOT NULL DEFAULT 5,
+        consumption_report_interval INTEGER NOT NULL DEFAULT 10,
+        limits_channel_members INTEGER NOT NULL DEFAULT 1000,
+        limits_user_channels INTEGER NOT NULL DEFAULT 1000,
+        pre_webhook_url TEXT,
+        post_webhook_url TEXT,
+        webhook_method TEXT NOT NULL DEFAULT 'POST',
+        webhook_filters TEXT NOT NULL DEFAULT '[]',
+        pre_webhook_retry_count INTEGER NOT NULL DEFAULT 0,
+        post_webhook_retry_count INTEGER NOT NULL DEFAULT 0,
+        notifications TEXT NOT NULL DEFAULT '{}',
+        media_compatibility_message TEXT,
+        date_created TEXT NOT NULL,
+        date_updated TEXT NOT NULL
+    );
+    CREATE TABLE roles (
+        sid TEXT PRIMARY KEY,
+        service_sid TEXT NOT NULL REFERENCES services(sid) ON DELETE CASCADE,
+        friendly_name TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('channel', 'deployment')),
+        permissions TEXT NOT NULL DEFAULT '[]',
+        date_created TEXT NOT NULL,
+        date_updated TEXT NOT NULL
+    );
+    CREATE INDEX roles_service ON roles(service_sid);
+    CREATE TABLE users (
+        sid TEXT PRIMARY KEY,
+        service_sid TEXT NOT NULL REFERENCES services(sid) ON DELETE CASCADE,
+        identity TEXT NOT NULL,
+        friendly_name TEXT,
+        attributes TEXT NOT NULL DEFAULT '{}',
+        role_sid TEXT,
+        is_online INTEGER NOT NULL DEFAULT 0,
+        is_notifiable INTEGER NOT NULL DEFAULT 0,
+        date_created TEXT NOT NULL,
+        date_updated TEXT NOT NULL,
+        UNIQUE (service_sid, identity)
+    );
+    CREATE TABLE channels (
+        sid TEXT PRIMARY KEY,
+        service_sid TEXT NOT NULL REFERENCES services(sid) ON DELETE CASCADE,
+        unique_name TEXT,
+        friendly_name TEXT,
+        attributes TEXT NOT NULL DEFAULT '{}',
+        type TEXT NOT NULL CHECK (type IN ('public', 'private')),
+        created_by TEXT NOT NULL DEFAULT 'system',
+        members_count INTEGER NOT NULL DEFAULT 0,
+        messages_count INTEGER NOT NULL DEFAULT 0,
+        next_index INTEGER NOT NULL DEFAULT 0,
+        last_message_date TEXT,
+        date_created TEXT NOT NULL,
+        date_updated TEXT NOT NULL,
+        UNIQUE (service_sid, unique_name)
+    );
+    CREATE INDEX channels_service ON channels(service_sid, type);
+    CREATE TABLE members (
+        sid TEXT PRIMARY KEY,
+        service_sid TEXT NOT NULL,
+        channel_sid TEXT NOT NULL REFERENCES channels(sid) ON DELETE CASCADE,
+        identity TEXT NOT NULL,
+        role_sid TEXT,
+        last_consumed_message_index INTEGER,
+        last_consumption_timestamp TEXT,
+        notification_level TEXT NOT NULL DEFAULT 'default',
+        attributes TEXT NOT NULL DEFAULT '{}',
+        date_created TEXT NOT NULL,
+        date_updated TEXT NOT NULL,
+        UNIQUE (channel_sid, identity)
+    );
+    CREATE INDEX members_identity ON members(service_sid, identity);
+    CREATE TABLE media (
+        sid TEXT PRIMARY KEY,
+        service_sid TEXT NOT NULL,
+        filename TEXT,
+        content_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        author TEXT,
+        data BLOB NOT NULL,
+        date_created TEXT NOT NULL
+    );
+    CREATE TABLE messages (
+        sid TEXT PRIMARY KEY,
+        service_sid TEXT NOT NULL,
+        channel_sid TEXT NOT NULL REFERENCES channels(sid) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        author TEXT NOT NULL,
+        body TEXT,
+        attributes TEXT NOT NULL DEFAULT '{}',
+        type TEXT NOT NULL DEFAULT 'text',
+        media_sid TEXT REFERENCES media(sid),
+        last_updated_by TEXT,
+        was_edited INTEGER NOT NULL DEFAULT 0,
+        date_created TEXT NOT NULL,
+        date_updated TEXT NOT NULL,
+        UNIQUE (channel_sid, idx)
+    );
+    CREATE TABLE invites (
+        sid TEXT PRIMARY KEY,
+        service_sid TEXT NOT NULL,
+        channel_sid TEXT NOT NULL REFERENCES channels(sid) ON DELETE CASCADE,
+        identity TEXT NOT NULL,
+        role_sid TEXT,
+        created_by TEXT,
+        date_created TEXT NOT NULL,
+        date_updated TEXT NOT NULL,
+        UNIQUE (channel_sid, identity)
+    );
+    CREATE INDEX invites_identity ON invites(service_sid, identity);
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        service_sid TEXT NOT NULL,
+        scope TEXT NOT NULL CHECK (scope IN ('service', 'channel', 'user')),
+        target TEXT,
+        type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        date_created TEXT NOT NULL
+    );
+    """,
+]
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Bring the schema up to date. Safe to run from several processes at once."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            for statement in script.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version={number}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise

@@ -1,0 +1,138 @@
+"""Services and their roles."""
+
+import json
+
+from ..clock import now_iso
+from ..ids import new_sid
+from .db import one, rows
+
+# Twilio's four default roles (twilio-chat-api.md §4), created with every service.
+DEFAULT_ROLES = {
+    "service user": ("deployment", ["createChannel", "joinChannel", "editOwnUserInfo"]),
+    "service admin": (
+        "deployment",
+        [
+            "createChannel",
+            "joinChannel",
+            "destroyChannel",
+            "inviteMember",
+            "removeMember",
+            "editChannelName",
+            "editChannelAttributes",
+            "addMember",
+            "editAnyMessage",
+            "editAnyMessageAttributes",
+            "deleteAnyMessage",
+            "editAnyUserInfo",
+            "editOwnUserInfo",
+        ],
+    ),
+    "channel user": (
+        "channel",
+        [
+            "sendMessage",
+            "sendMediaMessage",
+            "leaveChannel",
+            "editOwnMessage",
+            "editOwnMessageAttributes",
+            "deleteOwnMessage",
+            "editOwnUserInfo",
+        ],
+    ),
+    "channel admin": (
+        "channel",
+        [
+            "sendMessage",
+            "sendMediaMessage",
+            "leaveChannel",
+            "destroyChannel",
+            "inviteMember",
+            "removeMember",
+            "editChannelName",
+            "editChannelAttributes",
+            "addMember",
+            "editAnyMessage",
+            "editAnyMessageAttributes",
+            "deleteAnyMessage",
+            "editOwnUserInfo",
+        ],
+    ),
+}
+
+
+def get(db, sid: str) -> dict | None:
+    return one(db.execute("SELECT * FROM services WHERE sid = ?", [sid]))
+
+
+def create(db, account_sid: str, friendly_name: str, sid: str | None = None) -> dict:
+    """Insert a service with its four default roles and point the default role SIDs at them."""
+    stamp = now_iso()
+    sid = sid or new_sid("IS")
+    db["services"].insert(
+        {
+            "sid": sid,
+            "account_sid": account_sid,
+            "friendly_name": friendly_name,
+            "date_created": stamp,
+            "date_updated": stamp,
+        }
+    )
+    role_sids = {}
+    for name, (kind, permissions) in DEFAULT_ROLES.items():
+        role_sids[name] = create_role(db, sid, name, kind, permissions)["sid"]
+    db.execute(
+        "UPDATE services SET default_service_role_sid = ?, default_channel_role_sid = ?,"
+        " default_channel_creator_role_sid = ? WHERE sid = ?",
+        [role_sids["service user"], role_sids["channel user"], role_sids["channel admin"], sid],
+    )
+    return get(db, sid)
+
+
+def ensure(db, account_sid: str, sid: str) -> None:
+    """Create the configured service on first start (several processes may race here)."""
+    if get(db, sid) is None:
+        create(db, account_sid, "Chat Service", sid=sid)
+
+
+def list_all(db) -> list[dict]:
+    return rows(db.execute("SELECT * FROM services ORDER BY date_created, sid"))
+
+
+def update(db, sid: str, changes: dict) -> None:
+    if changes:
+        changes = {**changes, "date_updated": now_iso()}
+        db["services"].update(sid, changes)
+
+
+def delete(db, sid: str) -> None:
+    db.execute("DELETE FROM services WHERE sid = ?", [sid])
+
+
+def get_role(db, service_sid: str, sid: str) -> dict | None:
+    return one(db.execute("SELECT * FROM roles WHERE sid = ? AND service_sid = ?", [sid, service_sid]))
+
+
+def list_roles(db, service_sid: str) -> list[dict]:
+    return rows(db.execute("SELECT * FROM roles WHERE service_sid = ? ORDER BY date_created, sid", [service_sid]))
+
+
+def create_role(db, service_sid: str, friendly_name: str, kind: str, permissions: list[str]) -> dict:
+    stamp = now_iso()
+    row = {
+        "sid": new_sid("RL"),
+        "service_sid": service_sid,
+        "friendly_name": friendly_name,
+        "type": kind,
+        "permissions": json.dumps(permissions),
+        "date_created": stamp,
+        "date_updated": stamp,
+    }
+    db["roles"].insert(row)
+    return row
+
+
+def role_permissions(db, role_sid: str | None) -> set[str]:
+    if role_sid is None:
+        return set()
+    row = db.execute("SELECT permissions FROM roles WHERE sid = ?", [role_sid]).fetchone()
+    return set(json.loads(row[0])) if row else set()

@@ -1,0 +1,25 @@
+"""gunicorn settings for `make serve` and the Procfile, read from the same env/.env as the app.
+
+The worker class is gthread: a WebSocket holds its thread for as long as it is open, so the sync
+worker (one request at a time per process) would let a single browser tab block a worker. Threads
+are started on demand, so a large pool costs nothing until sockets arrive.
+"""
+
+from chat import settings as chat_settings
+
+_settings = chat_settings.load()
+
+if _settings.workers > 1 and not _settings.redis_url:
+    raise SystemExit(
+        "WEB_CONCURRENCY > 1 needs REDIS_URL: each worker has its own sockets, and only a shared bus "
+        "lets users on different workers see each other's messages."
+    )
+
+bind = f"0.0.0.0:{_settings.port}"
+worker_class = "gthread"
+workers = _settings.workers
+threads = _settings.threads
+worker_connections = _settings.threads + 100
+timeout = 60
+graceful_timeout = 10
+accesslog = "-"
