@@ -39,6 +39,8 @@ class Chat:
             services.ensure(self.store.db(), settings.account_sid, settings.service_sid)
         self.hub = Hub(self._events_between, event_log.latest(db))
         self.bus = LocalBus(self.hub)
+        # Pre/post-event webhooks (chat/webhooks); None until configured there.
+        self.webhooks = None
         # Events carry relative URLs unless PUBLIC_URL says where the server is reached.
         self.base_url = settings.public_url.rstrip("/")
 

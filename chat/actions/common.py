@@ -124,3 +124,17 @@ def ephemeral(chat: Chat, service_sid: str, scope: str, target: str, type: str, 
 
 def channel_scope(channel_row: dict) -> tuple[str, str]:
     return CHANNEL, channel_row["sid"]
+
+
+def pre_event(chat: Chat, actor: Actor, service_row: dict, event: str, params: dict) -> dict:
+    """Run the pre-event webhook (before any write; it may be slow). Returns the parameters the
+    hook allowed, possibly changed; raises ChatError when the hook rejects the action."""
+    if chat.webhooks is None:
+        return params
+    return chat.webhooks.pre_event(service_row, actor, event, params)
+
+
+def post_event(tx: Tx, chat: Chat, actor: Actor, service_row: dict, event: str, params: dict, channel_sid=None) -> None:
+    """Queue post-event webhook deliveries in the same transaction as the change (outbox)."""
+    if chat.webhooks is not None:
+        chat.webhooks.post_event(tx, service_row, actor, event, params, channel_sid)
