@@ -15,6 +15,9 @@ from ..store import members as member_rows
 from ..store import services as service_rows
 from ..store import users as user_rows
 
+# Marks a parameter the caller did not pass (None is a real value: "set to null").
+UNSET = object()
+
 MAX_ATTRIBUTES = 16 * 1024
 MAX_NAME = 256
 IDENTITY = re.compile(r"^[^\x00-\x1f\x7f]{1,256}$")
@@ -36,6 +39,23 @@ def channel(db, service_sid: str, key: str) -> dict:
 
 def member_of(db, channel_sid: str, identity: str) -> dict | None:
     return member_rows.get(db, channel_sid, identity)
+
+
+def role(db, service_sid: str, sid, kind: str) -> str:
+    """A role SID that exists in the service and has the right type ('channel' or 'deployment')."""
+    row = service_rows.get_role(db, service_sid, sid) if isinstance(sid, str) else None
+    if row is None or row["type"] != kind:
+        raise bad_request(f"Role {sid} is not a {kind} role of this service", 50101)
+    return row["sid"]
+
+
+def given(**values) -> dict:
+    """The keyword arguments that were actually passed (not UNSET)."""
+    return {key: value for key, value in values.items() if value is not UNSET}
+
+
+def is_own(actor: Actor, author: str | None) -> bool:
+    return actor.identity is not None and actor.identity == author
 
 
 def attributes(value, field: str = "Attributes") -> str:
@@ -96,8 +116,12 @@ def permissions(db, service_row: dict, actor: Actor, channel_sid: str | None) ->
 
 def require(db, service_row: dict, actor: Actor, permission: str, channel_sid: str | None = None) -> None:
     granted = permissions(db, service_row, actor, channel_sid)
-    if granted is not None and permission not in granted:
-        raise forbidden(f"User {actor.identity} lacks the {permission} permission")
+    if granted is None or permission in granted:
+        return
+    # A permission over anyone's things covers one's own (channel admins have only the "Any" ones).
+    if "Own" in permission and permission.replace("Own", "Any", 1) in granted:
+        return
+    raise forbidden(f"User {actor.identity} lacks the {permission} permission")
 
 
 def can_read(db, actor: Actor, channel_row: dict) -> bool:

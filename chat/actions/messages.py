@@ -1,12 +1,13 @@
-"""Message actions: send and read history."""
+"""Message actions: send, read, edit, remove, and history pages."""
 
 from .. import serializers
 from ..clock import now_iso
 from ..context import Actor, Chat
-from ..errors import bad_request, forbidden
+from ..errors import bad_request, forbidden, not_found
 from ..store import channels as channel_rows
 from ..store import messages as message_rows
-from . import channels, common
+from . import channels, common, hook_params
+from .common import UNSET
 
 MAX_BODY = 32 * 1024
 MAX_PAGE = 100
@@ -16,6 +17,11 @@ def serialize(chat: Chat, row: dict, media: dict | None = None) -> dict:
     if media is None and row["media_sid"]:
         media = message_rows.get_media(chat.store.db(), row["service_sid"], row["media_sid"])
     return serializers.message(row, chat.base_url, chat.settings.account_sid, media)
+
+
+def _require_member(db, actor: Actor, channel_row: dict) -> None:
+    if actor.identity is not None and not common.member_of(db, channel_row["sid"], actor.identity):
+        raise forbidden(f"User {actor.identity} is not a member of channel {channel_row['sid']}", 50400)
 
 
 def send(
@@ -30,34 +36,146 @@ def send(
     media_sid=None,
     date_created=None,
 ) -> dict:
-    """Store a message with the channel's next index and announce it to the channel."""
+    """Store a message with the channel's next index and announce it to the channel. SDK users
+    speak only as themselves; the account (REST) may set `From` and defaults to 'system'."""
     body = common.text(body, "Body", MAX_BODY)
     attrs = common.attributes(attributes)
     if actor.identity is not None:
-        author = actor.identity  # SDK users speak only as themselves
+        author = actor.identity
         if not body and not media_sid:
             raise bad_request("Message body is required", 50503)
     author = common.text(author, "From") or "system"
+    db = chat.store.db()
+    service_row = common.service(chat, db, service_sid)
+    channel_row = common.channel(db, service_sid, channel_key)
+    _require_member(db, actor, channel_row)
+    media = None
+    if media_sid:
+        media = message_rows.get_media(db, service_sid, media_sid)
+        if media is None:
+            raise bad_request(f"Media {media_sid} not found", 20001)
+    params = {"ChannelSid": channel_row["sid"], "Body": body or "", "Attributes": attrs, "From": author}
+    event = "onMediaMessageSend" if media else "onMessageSend"
+    answer = common.pre_event(chat, actor, service_row, event, params)
+    changed = hook_params.pick(answer, params, {"Body": "body", "Attributes": "attributes", "From": "author"})
+    if changed:
+        body = common.text(changed.get("body", body), "Body", MAX_BODY)
+        attrs = common.attributes(changed.get("attributes", attrs))
+        author = common.text(changed.get("author", author), "From") or author
     with chat.write() as tx:
-        service_row = common.service(chat, tx.db, service_sid)
-        channel_row = common.channel(tx.db, service_sid, channel_key)
+        channel_row = common.channel(tx.db, service_sid, channel_row["sid"])  # may have been removed meanwhile
         if actor.identity is not None:
-            if not common.member_of(tx.db, channel_row["sid"], actor.identity):
-                raise forbidden(f"User {actor.identity} is not a member of channel {channel_key}", 50400)
-            common.require(
-                tx.db, service_row, actor, "sendMediaMessage" if media_sid else "sendMessage", channel_row["sid"]
-            )
-        media = None
-        if media_sid:
-            media = message_rows.get_media(tx.db, service_sid, media_sid)
-            if media is None:
-                raise bad_request(f"Media {media_sid} not found", 20001)
+            _require_member(tx.db, actor, channel_row)
+            permission = "sendMediaMessage" if media else "sendMessage"
+            common.require(tx.db, service_row, actor, permission, channel_row["sid"])
         stamp = date_created or now_iso()
         index = channel_rows.take_index(tx.db, channel_row["sid"], stamp)
         row = message_rows.new_row(service_sid, channel_row["sid"], index, author, body or "", attrs, media_sid, stamp)
         message_rows.insert(tx.db, row)
         scope, target = common.channel_scope(channel_row)
         common.record(tx, service_sid, scope, target, "messageAdded", serialize(chat, row, media))
+        sent = "onMediaMessageSent" if media else "onMessageSent"
+        common.post_event(tx, chat, actor, service_row, sent, hook_params.message(row, media), channel_row["sid"])
+    return row
+
+
+def get(chat: Chat, actor: Actor, service_sid: str, channel_key: str, sid: str) -> dict:
+    channel_row = channels.get(chat, actor, service_sid, channel_key)
+    db = chat.store.db()
+    if channel_row["type"] == "private":
+        _require_member(db, actor, channel_row)
+    row = message_rows.get(db, channel_row["sid"], sid)
+    if row is None:
+        raise not_found(f"Message {sid} not found", 50500)
+    return row
+
+
+def update(
+    chat: Chat,
+    actor: Actor,
+    service_sid: str,
+    channel_key: str,
+    sid: str,
+    *,
+    body=UNSET,
+    attributes=UNSET,
+    author=UNSET,
+    date_created=UNSET,
+    date_updated=UNSET,
+    last_updated_by=UNSET,
+) -> dict:
+    """Edit a message. SDK users need editOwnMessage(Attributes) for their own messages and
+    editAnyMessage(Attributes) for others'; only the account may change author or dates."""
+    changes = common.given(body=body, attributes=attributes)
+    if "body" in changes:
+        changes["body"] = common.text(body, "Body", MAX_BODY) or ""
+    if "attributes" in changes:
+        changes["attributes"] = common.attributes(attributes)
+    if actor.identity is None:
+        account_only = common.given(
+            author=author, date_created=date_created, date_updated=date_updated, last_updated_by=last_updated_by
+        )
+        if "author" in account_only:
+            account_only["author"] = common.text(author, "From") or "system"
+        if "last_updated_by" in account_only:
+            account_only["last_updated_by"] = common.text(last_updated_by, "LastUpdatedBy", 256, 50505)
+        changes.update(account_only)
+    else:
+        changes["last_updated_by"] = actor.identity
+    row = get(chat, actor, service_sid, channel_key, sid)
+    db = chat.store.db()
+    service_row = common.service(chat, db, service_sid)
+    if actor.identity is not None:
+        own = common.is_own(actor, row["author"])
+        if "body" in changes:
+            common.require(db, service_row, actor, "editOwnMessage" if own else "editAnyMessage", row["channel_sid"])
+        if "attributes" in changes:
+            needed = "editOwnMessageAttributes" if own else "editAnyMessageAttributes"
+            common.require(db, service_row, actor, needed, row["channel_sid"])
+    params = {**hook_params.message(row), "ModifiedBy": actor.name}
+    if "body" in changes:
+        params["Body"] = changes["body"]
+    if "attributes" in changes:
+        params["Attributes"] = changes["attributes"]
+    answer = common.pre_event(chat, actor, service_row, "onMessageUpdate", params)
+    for argument, value in hook_params.pick(answer, params, {"Body": "body", "Attributes": "attributes"}).items():
+        changes[argument] = common.text(value, "Body", MAX_BODY) if argument == "body" else common.attributes(value)
+    if "body" in changes and changes["body"] != row["body"]:
+        changes["was_edited"] = 1
+    with chat.write() as tx:
+        if message_rows.get(tx.db, row["channel_sid"], sid) is None:
+            raise not_found(f"Message {sid} not found", 50500)
+        message_rows.update(tx.db, sid, changes)
+        row = message_rows.get(tx.db, row["channel_sid"], sid)
+        channel_row = common.channel(tx.db, service_sid, row["channel_sid"])
+        scope, target = common.channel_scope(channel_row)
+        common.record(tx, service_sid, scope, target, "messageUpdated", serialize(chat, row))
+        params = {**hook_params.message(row), "ModifiedBy": actor.name, "DateUpdated": row["date_updated"][:19] + "Z"}
+        common.post_event(tx, chat, actor, service_row, "onMessageUpdated", params, row["channel_sid"])
+    return row
+
+
+def remove(chat: Chat, actor: Actor, service_sid: str, channel_key: str, sid: str) -> dict:
+    """Delete a message (deleteOwnMessage / deleteAnyMessage for SDK users). Indexes of other
+    messages never change; the removed one leaves a hole."""
+    row = get(chat, actor, service_sid, channel_key, sid)
+    db = chat.store.db()
+    service_row = common.service(chat, db, service_sid)
+    if actor.identity is not None:
+        own = common.is_own(actor, row["author"])
+        common.require(db, service_row, actor, "deleteOwnMessage" if own else "deleteAnyMessage", row["channel_sid"])
+    params = {**hook_params.message(row), "RemovedBy": actor.name}
+    common.pre_event(chat, actor, service_row, "onMessageRemove", params)
+    with chat.write() as tx:
+        if message_rows.get(tx.db, row["channel_sid"], sid) is None:
+            raise not_found(f"Message {sid} not found", 50500)
+        message_rows.delete(tx.db, sid)
+        channel_rows.adjust_count(tx.db, row["channel_sid"], "messages_count", -1)
+        channel_row = common.channel(tx.db, service_sid, row["channel_sid"])
+        scope, target = common.channel_scope(channel_row)
+        common.record(tx, service_sid, scope, target, "messageRemoved", serialize(chat, row))
+        params = {**hook_params.message(row), "RemovedBy": actor.name, "DateRemoved": now_iso()[:19] + "Z"}
+        common.post_event(tx, chat, actor, service_row, "onMessageRemoved", params, row["channel_sid"])
     return row
 
 
@@ -73,15 +191,16 @@ def page(
 ) -> tuple[list[dict], bool]:
     """SDK-style history: up to `page_size` messages ending at `anchor` (backwards) or starting
     at it (forward), returned oldest first, with whether more exist beyond the page."""
-    if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE:
+    if not isinstance(page_size, int) or isinstance(page_size, bool) or not 1 <= page_size <= MAX_PAGE:
         raise bad_request(f"pageSize must be 1 to {MAX_PAGE}")
-    if anchor is not None and not isinstance(anchor, int):
+    if anchor is not None and (not isinstance(anchor, int) or isinstance(anchor, bool)):
         raise bad_request("anchor must be a message index")
+    if direction not in ("backwards", "forward"):
+        raise bad_request("direction must be backwards or forward")
     channel_row = channels.get(chat, actor, service_sid, channel_key)
     db = chat.store.db()
-    if actor.identity is not None and channel_row["type"] == "private":
-        if not common.member_of(db, channel_row["sid"], actor.identity):
-            raise forbidden(f"User {actor.identity} is not a member of channel {channel_key}", 50400)
+    if channel_row["type"] == "private":
+        _require_member(db, actor, channel_row)
     if direction == "forward":
         after = None if anchor is None else anchor - 1
         found = message_rows.page(db, channel_row["sid"], after=after, limit=page_size + 1, descending=False)
