@@ -6,11 +6,13 @@ ChatError (sent back as an error reply). Names are `noun.verb`; docs/protocol.md
 
 from collections.abc import Callable
 
-from .actions import channels, members, messages, users
+from .actions import channels, members, messages, presence, users
+from .actions.common import UNSET
 from .context import Actor, Chat
 from .errors import bad_request
 
 COMMANDS: dict[str, Callable] = {}
+PUBLIC_PAGE = 50
 
 
 def command(name: str):
@@ -32,32 +34,46 @@ def actor(conn) -> Actor:
     return Actor(conn.identity, "sdk", webhooks=True)
 
 
+def _text_arg(args: dict, name: str, code: int = 20001) -> str:
+    value = args.get(name)
+    if not isinstance(value, str) or not value:
+        raise bad_request(f"{name} is required", code)
+    return value
+
+
 def _channel_key(args: dict) -> str:
-    key = args.get("channel")
-    if not isinstance(key, str) or not key:
-        raise bad_request("channel (a SID or unique name) is required", 50301)
-    return key
+    return _text_arg(args, "channel", 50301)
+
+
+def _optional(args: dict, name: str):
+    """An argument the caller may leave out (UNSET) or set, null included."""
+    return args[name] if name in args else UNSET
 
 
 def channel_view(chat: Chat, row: dict, identity: str) -> dict:
-    """A channel as the SDK sees it: Twilio's channel JSON plus the user's own status in it."""
+    """A channel as the SDK sees it: Twilio's channel JSON plus the user's own place in it."""
     view = channels.serialize(chat, row)
     member = members.membership(chat, row["sid"], identity)
-    view["status"] = (
-        "joined" if member else ("invited" if members.invited(chat, row["sid"], identity) else "notParticipating")
-    )
+    if member:
+        view["status"] = "joined"
+    else:
+        view["status"] = "invited" if members.invited(chat, row["sid"], identity) else "notParticipating"
     view["last_consumed_message_index"] = member["last_consumed_message_index"] if member else None
     view["member_sid"] = member["sid"] if member else None
+    view["last_message_index"] = row["next_index"] - 1 if row["messages_count"] else None
+    view["last_message_date"] = row["last_message_date"]
     return view
 
 
 # --- session ------------------------------------------------------------------------------
 def connect(conn) -> dict:
-    return users.serialize(conn.chat, users.ensure(conn.chat, conn.service_sid, conn.identity), single=True)
+    row = users.ensure(conn.chat, conn.service_sid, conn.identity)
+    presence.connected(conn.chat, conn.service_sid, conn.identity)
+    return users.serialize(conn.chat, row, single=True)
 
 
 def disconnect(conn) -> None:
-    """Hook for presence; nothing to release yet."""
+    presence.disconnected(conn.chat, conn.service_sid, conn.identity)
 
 
 def subscribed_channels(chat: Chat, identity: str) -> list[dict]:
@@ -80,6 +96,26 @@ def list_subscribed(conn, args):
     return [channel_view(conn.chat, row, conn.identity) for row in subscribed_channels(conn.chat, conn.identity)]
 
 
+@command("channels.user")
+def list_user_channels(conn, args):
+    """Channels the user is a member of or invited to."""
+    rows = {row["sid"]: row for row in subscribed_channels(conn.chat, conn.identity)}
+    for row in channels.invited_to(conn.chat, conn.service_sid, conn.identity):
+        rows.setdefault(row["sid"], row)
+    return [channel_view(conn.chat, row, conn.identity) for row in rows.values()]
+
+
+@command("channels.public")
+def list_public(conn, args):
+    after = args.get("after", 0)
+    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        raise bad_request("after must be a position from a previous page")
+    rows = channels.public_page(conn.chat, conn.service_sid, after, PUBLIC_PAGE + 1)
+    items = [channel_view(conn.chat, row, conn.identity) for row in rows[:PUBLIC_PAGE]]
+    more = len(rows) > PUBLIC_PAGE
+    return {"items": items, "next": rows[PUBLIC_PAGE - 1]["_rowid"] if more else None}
+
+
 @command("channel.create")
 def create_channel(conn, args):
     row = channels.create(
@@ -100,10 +136,91 @@ def get_channel(conn, args):
     return channel_view(conn.chat, row, conn.identity)
 
 
+@command("channel.update")
+def update_channel(conn, args):
+    row = channels.update(
+        conn.chat,
+        actor(conn),
+        conn.service_sid,
+        _channel_key(args),
+        friendly_name=_optional(args, "friendlyName"),
+        unique_name=_optional(args, "uniqueName"),
+        attributes=_optional(args, "attributes"),
+    )
+    return channel_view(conn.chat, row, conn.identity)
+
+
+@command("channel.delete")
+def delete_channel(conn, args):
+    row = channels.delete(conn.chat, actor(conn), conn.service_sid, _channel_key(args))
+    return channels.serialize(conn.chat, row)
+
+
 @command("channel.join")
 def join_channel(conn, args):
     row = members.join(conn.chat, actor(conn), conn.service_sid, _channel_key(args))
     return members.serialize(conn.chat, row)
+
+
+@command("channel.leave")
+def leave_channel(conn, args):
+    members.leave(conn.chat, actor(conn), conn.service_sid, _channel_key(args))
+    return None
+
+
+@command("channel.decline")
+def decline_invite(conn, args):
+    members.decline(conn.chat, actor(conn), conn.service_sid, _channel_key(args))
+    return None
+
+
+@command("channel.invite")
+def invite_user(conn, args):
+    row = members.invite(conn.chat, actor(conn), conn.service_sid, _channel_key(args), args.get("identity"))
+    return members.serialize_invite(conn.chat, row)
+
+
+@command("channel.add")
+def add_member(conn, args):
+    row = members.add(conn.chat, actor(conn), conn.service_sid, _channel_key(args), args.get("identity"))
+    return members.serialize(conn.chat, row)
+
+
+@command("channel.removeMember")
+def remove_member(conn, args):
+    row = members.remove(conn.chat, actor(conn), conn.service_sid, _channel_key(args), _text_arg(args, "member"))
+    return members.serialize(conn.chat, row)
+
+
+@command("channel.members")
+def list_members(conn, args):
+    rows = members.of_channel(conn.chat, actor(conn), conn.service_sid, _channel_key(args))
+    return [members.serialize(conn.chat, row) for row in rows]
+
+
+@command("channel.typing")
+def typing(conn, args):
+    presence.typing(conn.chat, actor(conn), conn.service_sid, _channel_key(args))
+    return None
+
+
+@command("channel.readHorizon")
+def read_horizon(conn, args):
+    """Set (or, with advance, move forward) the read horizon; returns the unread count.
+    `all` marks everything read up to the channel's newest message."""
+    index = args.get("index")
+    if args.get("all"):
+        row = channels.get(conn.chat, actor(conn), conn.service_sid, _channel_key(args))
+        index = row["next_index"] - 1 if row["messages_count"] else None
+    return members.set_read_horizon(
+        conn.chat, actor(conn), conn.service_sid, _channel_key(args), index, advance=bool(args.get("advance"))
+    )
+
+
+@command("channel.unreadCount")
+def unread_count(conn, args):
+    row = members.get(conn.chat, actor(conn), conn.service_sid, _channel_key(args), conn.identity)
+    return members.unread_count(conn.chat, row)
 
 
 # --- messages -----------------------------------------------------------------------------
@@ -120,6 +237,28 @@ def send_message(conn, args):
     return messages.serialize(conn.chat, row)
 
 
+@command("message.update")
+def update_message(conn, args):
+    row = messages.update(
+        conn.chat,
+        actor(conn),
+        conn.service_sid,
+        _channel_key(args),
+        _text_arg(args, "message", 50501),
+        body=_optional(args, "body"),
+        attributes=_optional(args, "attributes"),
+    )
+    return messages.serialize(conn.chat, row)
+
+
+@command("message.remove")
+def remove_message(conn, args):
+    row = messages.remove(
+        conn.chat, actor(conn), conn.service_sid, _channel_key(args), _text_arg(args, "message", 50501)
+    )
+    return messages.serialize(conn.chat, row)
+
+
 @command("messages.page")
 def message_page(conn, args):
     items, more = messages.page(
@@ -131,4 +270,26 @@ def message_page(conn, args):
         anchor=args.get("anchor"),
         direction=args.get("direction", "backwards"),
     )
-    return {"items": [messages.serialize(conn.chat, row) for row in items], "more": more}
+    newer = messages.exists_after(conn.chat, items[-1]) if items else False
+    return {"items": [messages.serialize(conn.chat, row) for row in items], "more": more, "newer": newer}
+
+
+# --- users --------------------------------------------------------------------------------
+@command("user.get")
+def get_user(conn, args):
+    row = users.get(conn.chat, conn.service_sid, _text_arg(args, "identity"))
+    return users.serialize(conn.chat, row, single=True)
+
+
+@command("user.update")
+def update_user(conn, args):
+    identity = args.get("identity") or conn.identity
+    row = users.update(
+        conn.chat,
+        actor(conn),
+        conn.service_sid,
+        identity,
+        friendly_name=_optional(args, "friendlyName"),
+        attributes=_optional(args, "attributes"),
+    )
+    return users.serialize(conn.chat, row, single=True)

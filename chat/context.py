@@ -1,5 +1,7 @@
 """The per-app registry (`app.extensions["chat"]`) and who performs an action."""
 
+import threading
+from collections import Counter
 from dataclasses import dataclass
 
 from .bus import Hub, LocalBus
@@ -41,6 +43,10 @@ class Chat:
         self.bus = LocalBus(self.hub)
         # Pre/post-event webhooks (chat/webhooks); None until configured there.
         self.webhooks = None
+        # Presence of this process's sockets (chat/actions/presence.py).
+        self.presence_lock = threading.Lock()
+        self.sockets_of: Counter = Counter()
+        self.last_typing: dict[tuple[str, str], float] = {}
         # Events carry relative URLs unless PUBLIC_URL says where the server is reached.
         self.base_url = settings.public_url.rstrip("/")
 

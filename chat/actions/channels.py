@@ -166,3 +166,12 @@ def delete(chat: Chat, actor: Actor, service_sid: str, key: str) -> dict:
 
 def of_identity(chat: Chat, service_sid: str, identity: str) -> list[dict]:
     return channel_rows.of_identity(chat.store.db(), service_sid, identity)
+
+
+def public_page(chat: Chat, service_sid: str, after_rowid: int, limit: int) -> list[dict]:
+    """Public channels in creation order, after a position (`_rowid`) from a previous page."""
+    return channel_rows.page(chat.store.db(), service_sid, ["public"], after_rowid, limit)
+
+
+def invited_to(chat: Chat, service_sid: str, identity: str) -> list[dict]:
+    return channel_rows.invited_to(chat.store.db(), service_sid, identity)

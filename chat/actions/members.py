@@ -28,6 +28,12 @@ def get(chat: Chat, actor: Actor, service_sid: str, channel_key: str, member_key
     return row
 
 
+def of_channel(chat: Chat, actor: Actor, service_sid: str, channel_key: str) -> list[dict]:
+    """Every member of a channel the actor may see (private: members and invitees only)."""
+    channel_row = channels.get(chat, actor, service_sid, channel_key)
+    return member_rows.page(chat.store.db(), channel_row["sid"], [], 0, 10_000)
+
+
 def membership(chat: Chat, channel_sid: str, identity: str) -> dict | None:
     return member_rows.get(chat.store.db(), channel_sid, identity)
 

@@ -208,3 +208,8 @@ def page(
     before = None if anchor is None else anchor + 1
     found = message_rows.page(db, channel_row["sid"], before=before, limit=page_size + 1, descending=True)
     return list(reversed(found[:page_size])), len(found) > page_size
+
+
+def exists_after(chat: Chat, row: dict) -> bool:
+    """Whether the channel has a message newer than `row` (for paginators' hasNextPage)."""
+    return bool(message_rows.page(chat.store.db(), row["channel_sid"], after=row["idx"], limit=1, descending=False))

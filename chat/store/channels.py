@@ -76,6 +76,16 @@ def of_identity(db, service_sid: str, identity: str) -> list[dict]:
     )
 
 
+def invited_to(db, service_sid: str, identity: str) -> list[dict]:
+    return rows(
+        db.execute(
+            "SELECT c.* FROM invites i JOIN channels c ON c.sid = i.channel_sid"
+            " WHERE i.service_sid = ? AND i.identity = ? ORDER BY c.rowid",
+            [service_sid, identity],
+        )
+    )
+
+
 def adjust_count(db, sid: str, column: str, delta: int) -> None:
     assert column in ("members_count", "messages_count")
     db.execute(f"UPDATE channels SET {column} = {column} + ? WHERE sid = ?", [delta, sid])

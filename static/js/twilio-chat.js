@@ -87,7 +87,7 @@
   }
   Transport.prototype.connect = function () {
     var self = this;
-    if (this.closed) return;
+    if (this.closed || this.ws) return;
     this.onState('connecting');
     var ws = this.ws = new WebSocket(this.url);
     ws.onopen = function () {
@@ -173,7 +173,105 @@
     return this._next ? this._next() : Promise.reject(new Error('No next page'));
   };
 
+  // Copy the listed fields from `fresh` onto `target`; return the names that changed.
+  function assign(target, fresh, names) {
+    var changed = [];
+    names.forEach(function (name) {
+      var before = target[name], after = fresh[name];
+      var same = before instanceof Date && after instanceof Date ? before.getTime() === after.getTime()
+        : JSON.stringify(before) === JSON.stringify(after);
+      if (!same) changed.push(name);
+      target[name] = after;
+    });
+    return changed;
+  }
+
+  // ---------------------------------------------------------------- user
+  var USER_FIELDS = ['friendlyName', 'attributes', 'online', 'notifiable'];
+
+  function User(client, data) {
+    EventEmitter.call(this);
+    this._client = client;
+    this.identity = data.identity;
+    this.isSubscribed = true;
+    this._update(data);
+  }
+  inherit(User, EventEmitter);
+  User.prototype._update = function (data) {
+    this.state = data;
+    this.sid = data.sid;
+    return assign(this, {
+      friendlyName: data.friendly_name,
+      attributes: parseJson(data.attributes, {}),
+      online: data.is_online,
+      notifiable: data.is_notifiable
+    }, USER_FIELDS);
+  };
+  User.prototype._call = function (args) {
+    var self = this;
+    args.identity = this.identity;
+    return this._client._call('user.update', args).then(function (data) {
+      self._client._userUpdated(data);
+      return self;
+    });
+  };
+  User.prototype.updateFriendlyName = function (name) { return this._call({ friendlyName: name }); };
+  User.prototype.updateAttributes = function (attributes) { return this._call({ attributes: attributes }); };
+  User.prototype.unsubscribe = function () {
+    this.isSubscribed = false;
+    this._client.emit('userUnsubscribed', this);
+    return Promise.resolve();
+  };
+
+  // ---------------------------------------------------------------- member
+  var MEMBER_FIELDS = ['attributes', 'dateCreated', 'dateUpdated', 'roleSid', 'lastConsumedMessageIndex',
+    'lastConsumptionTimestamp'];
+
+  function Member(channel, data) {
+    EventEmitter.call(this);
+    this.channel = channel;
+    this.isTyping = false;
+    this.type = 'chat';
+    this._update(data);
+  }
+  inherit(Member, EventEmitter);
+  Member.prototype._update = function (data) {
+    this.state = data;
+    this.sid = data.sid || data.member_sid || this.sid;
+    this.identity = data.identity;
+    if (data.role_sid === undefined) return [];  // a typing notice carries no member fields
+    return assign(this, {
+      attributes: parseJson(data.attributes, {}),
+      dateCreated: toDate(data.date_created),
+      dateUpdated: toDate(data.date_updated),
+      roleSid: data.role_sid,
+      lastConsumedMessageIndex: data.last_consumed_message_index,
+      lastConsumptionTimestamp: toDate(data.last_consumption_timestamp)
+    }, MEMBER_FIELDS);
+  };
+  Member.prototype.getUser = function () { return this.channel._client.getUser(this.identity); };
+  Member.prototype.getUserDescriptor = Member.prototype.getUser;
+  Member.prototype.remove = function () { return this.channel.removeMember(this); };
+  Member.prototype._typing = function (seconds) {
+    var self = this;
+    clearTimeout(this._typingTimer);
+    var started = !this.isTyping;
+    this.isTyping = true;
+    this._typingTimer = setTimeout(function () { self._typingEnded(); }, seconds * 1000);
+    return started;
+  };
+  Member.prototype._typingEnded = function () {
+    clearTimeout(this._typingTimer);
+    if (!this.isTyping) return;
+    this.isTyping = false;
+    this.emit('typingEnded', this);
+    this.channel.emit('typingEnded', this);
+    this.channel._client.emit('typingEnded', this);
+  };
+
   // ---------------------------------------------------------------- message
+  var MESSAGE_FIELDS = ['body', 'attributes', 'author', 'lastUpdatedBy', 'dateCreated', 'dateUpdated'];
+
   function Message(channel, data) {
     EventEmitter.call(this);
     this.channel = channel;
@@ -184,57 +282,166 @@
     this.state = data;
     this.sid = data.sid;
     this.index = data.index;
-    this.author = data.from;
-    this.body = data.type === 'media' && !data.body ? null : data.body;
-    this.attributes = parseJson(data.attributes, {});
     this.type = data.type;
-    this.media = data.media ? {
-      sid: data.media.sid, filename: data.media.filename,
-      contentType: data.media.content_type, size: data.media.size
-    } : null;
-    this.lastUpdatedBy = data.last_updated_by;
     this.wasEdited = data.was_edited;
-    this.dateCreated = toDate(data.date_created);
-    this.dateUpdated = toDate(data.date_updated);
+    this.memberSid = this.channel._memberSidOf(data.from);
+    this.media = data.media ? new Media(this, data.media) : null;
+    var changed = assign(this, {
+      body: data.type === 'media' && !data.body ? null : data.body,
+      attributes: parseJson(data.attributes, {}),
+      author: data.from,
+      lastUpdatedBy: data.last_updated_by,
+      dateCreated: toDate(data.date_created),
+      dateUpdated: toDate(data.date_updated)
+    }, MESSAGE_FIELDS);
     this.timestamp = this.dateCreated;  // the 2015 name
+    return changed;
+  };
+  Message.prototype._call = function (cmd, args) {
+    args = args || {};
+    args.message = this.sid;
+    return this.channel._call(cmd, args);
+  };
+  Message.prototype.updateBody = function (body) {
+    var self = this;
+    return this._call('message.update', { body: body }).then(function (data) { self._update(data); return self; });
+  };
+  Message.prototype.updateAttributes = function (attributes) {
+    var self = this;
+    return this._call('message.update', { attributes: attributes }).then(function (data) { self._update(data); return self; });
+  };
+  Message.prototype.remove = function () {
+    var self = this;
+    return this._call('message.remove').then(function () { return self; });
+  };
+  Message.prototype.getMember = function () { return this.channel.getMemberByIdentity(this.author); };
+
+  function Media(message, data) {
+    this._message = message;
+    this.sid = data.sid;
+    this.filename = data.filename;
+    this.contentType = data.content_type;
+    this.size = data.size;
+  }
+  Media.prototype.getContentTemporaryUrl = function () {
+    var client = this._message.channel._client;
+    return client._call('media.url', { media: this.sid }).then(function (result) { return result.url; });
   };
 
   // ---------------------------------------------------------------- channel
+  var CHANNEL_FIELDS = ['friendlyName', 'uniqueName', 'attributes', 'createdBy', 'dateCreated', 'dateUpdated',
+    'lastConsumedMessageIndex', 'status', 'lastMessage'];
+
   function Channel(client, data) {
     EventEmitter.call(this);
     this._client = client;
+    this._members = {};    // sid -> Member
+    this._messages = {};   // sid -> Message, so edits update the objects the app holds
+    this.status = 'notParticipating';
+    this.lastConsumedMessageIndex = null;
+    this.notificationLevel = 'default';
     this._update(data);
   }
   inherit(Channel, EventEmitter);
   Channel.prototype._update = function (data) {
-    this.state = data;
+    this.state = Object.assign({}, this.state, data);
     this.sid = data.sid;
-    this.uniqueName = data.unique_name;
-    this.friendlyName = data.friendly_name;
-    this.attributes = parseJson(data.attributes, {});
-    this.createdBy = data.created_by;
-    this.dateCreated = toDate(data.date_created);
-    this.dateUpdated = toDate(data.date_updated);
     this.type = data.type;
     this.isPrivate = data.type === 'private';
     this.membersCount = data.members_count;
     this.messagesCount = data.messages_count;
-    if (data.status !== undefined) this.status = data.status;
-    if (data.last_consumed_message_index !== undefined) this.lastConsumedMessageIndex = data.last_consumed_message_index;
+    var fresh = {
+      friendlyName: data.friendly_name,
+      uniqueName: data.unique_name,
+      attributes: parseJson(data.attributes, {}),
+      createdBy: data.created_by,
+      dateCreated: toDate(data.date_created),
+      dateUpdated: toDate(data.date_updated),
+      lastConsumedMessageIndex: data.last_consumed_message_index !== undefined
+        ? data.last_consumed_message_index : this.lastConsumedMessageIndex,
+      status: data.status || this.status,
+      lastMessage: data.last_message_index !== undefined
+        ? (data.last_message_index === null ? undefined
+          : { index: data.last_message_index, dateCreated: toDate(data.last_message_date) })
+        : this.lastMessage
+    };
+    return assign(this, fresh, CHANNEL_FIELDS);
   };
   Channel.prototype._call = function (cmd, args) {
     args = args || {};
     args.channel = this.sid;
     return this._client._transport.call(cmd, args);
   };
+  Channel.prototype._memberSidOf = function (identity) {
+    for (var sid in this._members) if (this._members[sid].identity === identity) return sid;
+    return undefined;
+  };
+  Channel.prototype._member = function (data) {
+    var sid = data.sid || data.member_sid || this._memberSidOf(data.identity);
+    var member = sid && this._members[sid];
+    if (member) { member._update(data); return member; }
+    member = new Member(this, data);
+    if (member.sid) this._members[member.sid] = member;
+    return member;
+  };
+  Channel.prototype._message = function (data) {
+    var message = this._messages[data.sid];
+    if (message) message._update(data); else message = this._messages[data.sid] = new Message(this, data);
+    return message;
+  };
+  Channel.prototype._refresh = function (data) {
+    var reasons = this._update(data);
+    if (reasons.length) {
+      var change = { channel: this, updateReasons: reasons };
+      this.emit('updated', change);
+      this._client.emit('channelUpdated', change);
+    }
+    return this;
+  };
+  Channel.prototype._setStatus = function (status) {
+    return this._refresh(Object.assign({}, this.state, { status: status }));
+  };
   Channel.prototype.join = function () {
     var self = this;
-    return this._call('channel.join').then(function () {
-      self.status = 'joined';
-      return self;
+    return this._call('channel.join').then(function (member) {
+      self._member(member);
+      return self._setStatus('joined');
     });
   };
+  Channel.prototype.leave = function () {
+    var self = this;
+    return this._call('channel.leave').then(function () { return self._setStatus('notParticipating'); });
+  };
+  Channel.prototype.decline = function () {
+    var self = this;
+    return this._call('channel.decline').then(function () { return self._setStatus('notParticipating'); });
+  };
+  Channel.prototype.delete = function () {
+    var self = this;
+    return this._call('channel.delete').then(function () { return self; });
+  };
+  Channel.prototype.invite = function (identity) {
+    return this._call('channel.invite', { identity: identity }).then(function () {});
+  };
+  Channel.prototype.add = function (identity) {
+    return this._call('channel.add', { identity: identity }).then(function () {});
+  };
+  Channel.prototype.removeMember = function (member) {
+    var key = typeof member === 'string' ? member : member.sid || member.identity;
+    return this._call('channel.removeMember', { member: key }).then(function () {});
+  };
+  // Tell the others we are typing; sent at most once a second however often it is called.
+  Channel.prototype.typing = function () {
+    var now = Date.now();
+    if (this._lastTyping && now - this._lastTyping < 1000) return Promise.resolve();
+    this._lastTyping = now;
+    return this._call('channel.typing').then(function () {});
+  };
   Channel.prototype.sendMessage = function (body, attributes) {
+    var client = this._client;
+    if (body && typeof body === 'object' && (body instanceof FormData || body.media !== undefined)) {
+      return client._upload(this.sid, body, attributes).then(function (message) { return message.index; });
+    }
     return this._call('message.send', { body: body, attributes: attributes })
       .then(function (message) { return message.index; });
   };
@@ -242,19 +449,85 @@
     var self = this;
     pageSize = pageSize || 30;
     direction = direction || 'backwards';
-    return this._call('messages.page', { pageSize: pageSize, anchor: anchor === undefined ? null : anchor, direction: direction })
+    var hasAnchor = anchor !== undefined && anchor !== null;
+    return this._call('messages.page', { pageSize: pageSize, anchor: hasAnchor ? anchor : null, direction: direction })
       .then(function (page) {
-        var items = page.items.map(function (data) { return new Message(self, data); });
+        var items = page.items.map(function (data) { return self._message(data); });
         var first = items.length ? items[0].index : null;
         var last = items.length ? items[items.length - 1].index : null;
-        var older = direction === 'backwards' ? page.more : anchor !== undefined && anchor !== null && first > 0;
-        var newer = direction === 'forward' ? page.more : anchor !== undefined && anchor !== null && items.length > 0;
+        var older = direction === 'backwards' ? page.more : hasAnchor && first > 0;
+        var newer = direction === 'forward' ? page.more : hasAnchor && page.newer;
         return new Paginator(
           items,
           older && first !== null ? function () { return self.getMessages(pageSize, first - 1, 'backwards'); } : null,
           newer && last !== null ? function () { return self.getMessages(pageSize, last + 1, 'forward'); } : null
         );
       });
+  };
+  Channel.prototype.getMembers = function () {
+    var self = this;
+    return this._call('channel.members').then(function (list) {
+      return list.map(function (data) { return self._member(data); });
+    });
+  };
+  Channel.prototype.getMemberByIdentity = function (identity) {
+    return this.getMembers().then(function (members) {
+      var found = members.filter(function (m) { return m.identity === identity; })[0];
+      if (!found) throw ChatError({ code: 50400, status: 404, message: 'Member ' + identity + ' not found' });
+      return found;
+    });
+  };
+  Channel.prototype.getMemberBySid = function (sid) {
+    return this.getMembers().then(function (members) {
+      var found = members.filter(function (m) { return m.sid === sid; })[0];
+      if (!found) throw ChatError({ code: 50400, status: 404, message: 'Member ' + sid + ' not found' });
+      return found;
+    });
+  };
+  Channel.prototype._fetch = function () {
+    var self = this;
+    return this._call('channel.get').then(function (data) { return self._refresh(data); });
+  };
+  Channel.prototype.getMembersCount = function () { return this._fetch().then(function (c) { return c.membersCount; }); };
+  Channel.prototype.getMessagesCount = function () { return this._fetch().then(function (c) { return c.messagesCount; }); };
+  Channel.prototype.getAttributes = function () { return this._fetch().then(function (c) { return c.attributes; }); };
+  Channel.prototype.getUnconsumedMessagesCount = function () { return this._call('channel.unreadCount'); };
+  Channel.prototype._horizon = function (args) { return this._call('channel.readHorizon', args); };
+  Channel.prototype.advanceLastConsumedMessageIndex = function (index) {
+    return this._horizon({ index: index, advance: true });
+  };
+  Channel.prototype.updateLastConsumedMessageIndex = function (index) { return this._horizon({ index: index }); };
+  Channel.prototype.setAllMessagesConsumed = function () { return this._horizon({ all: true }); };
+  Channel.prototype.setNoMessagesConsumed = function () { return this._horizon({ index: null }); };
+  Channel.prototype._edit = function (args) {
+    var self = this;
+    return this._call('channel.update', args).then(function (data) { return self._refresh(data); });
+  };
+  Channel.prototype.updateFriendlyName = function (name) { return this._edit({ friendlyName: name }); };
+  Channel.prototype.updateUniqueName = function (name) { return this._edit({ uniqueName: name }); };
+  Channel.prototype.updateAttributes = function (attributes) { return this._edit({ attributes: attributes }); };
+
+  // A snapshot of a channel from a directory listing; getChannel() gives the live object.
+  function ChannelDescriptor(client, data) {
+    this._client = client;
+    this.sid = data.sid;
+    this.uniqueName = data.unique_name;
+    this.friendlyName = data.friendly_name;
+    this.attributes = parseJson(data.attributes, {});
+    this.createdBy = data.created_by;
+    this.dateCreated = toDate(data.date_created);
+    this.dateUpdated = toDate(data.date_updated);
+    this.messagesCount = data.messages_count;
+    this.membersCount = data.members_count;
+    this.lastConsumedMessageIndex = data.last_consumed_message_index;
+    this.status = data.status;
+    this.type = data.type;
+    this.isPrivate = data.type === 'private';
+    this.notificationLevel = 'default';
+    this._data = data;
+  }
+  ChannelDescriptor.prototype.getChannel = function () {
+    return Promise.resolve(this._client._channel(this._data));
   };
 
   // ---------------------------------------------------------------- client
@@ -271,9 +544,12 @@
     this.token = token;
     this.connectionState = 'unknown';
     this.user = null;
+    this.reachabilityEnabled = false;
     this._channels = {};
+    this._users = {};
     this._options = options || {};
     this._initialized = new Promise(function (resolve, reject) { self._resolveInit = resolve; self._rejectInit = reject; });
+    this._initialized.catch(function () {});  // reported through stateChanged('failed') too
     this._transport = new Transport(wsUrl(this._options), token,
       function (frame) { self._onEvent(frame); },
       function (state, detail) { self._onState(state, detail); });
@@ -292,15 +568,21 @@
   };
   Client.prototype._onState = function (state, detail) {
     if (state === 'connected') {
-      this.user = detail.user;
       this.identity = detail.identity;
+      this.user = this._user(detail.user);
+      this.reachabilityEnabled = detail.user.is_online !== null;
       this._setState('connected');
-      this._resolveInit(this);
-      this.emit('stateChanged', 'initialized');
+      if (!this._ready) {
+        this._ready = true;
+        this._resolveInit(this);
+        this.emit('stateChanged', 'initialized');
+      }
     } else if (state === 'denied' || state === 'expired') {
       this._setState('denied');
       if (state === 'expired') this.emit('tokenExpired');
-      this._rejectInit(detail || new Error('Access denied'));
+      this.emit('connectionError', { terminal: true, message: detail ? detail.message : 'Access denied',
+        errorCode: detail ? detail.code : undefined });
+      if (!this._ready) { this.emit('stateChanged', 'failed'); this._rejectInit(detail || new Error('Access denied')); }
     } else {
       this._setState(state);
     }
@@ -310,38 +592,123 @@
     if (channel) channel._update(data); else channel = this._channels[data.sid] = new Channel(this, data);
     return channel;
   };
+  Client.prototype._user = function (data) {
+    var user = this._users[data.identity];
+    if (user) user._update(data); else user = this._users[data.identity] = new User(this, data);
+    return user;
+  };
+  Client.prototype._userUpdated = function (data) {
+    var user = this._users[data.identity];
+    if (!user) { user = this._user(data); return; }
+    var reasons = user._update(data);
+    if (!reasons.length) return;
+    var change = { user: user, updateReasons: reasons };
+    user.emit('updated', change);
+    this.emit('userUpdated', change);
+    this.emit('userInfoUpdated', change);  // the 2015 name
+  };
+
+  // Server events, by name: each updates the objects the app holds, then emits Twilio's events.
+  var EVENTS = {
+    messageAdded: function (client, data) {
+      var channel = client._channels[data.channel_sid];
+      if (!channel) return;
+      var message = channel._message(data);
+      channel.lastMessage = { index: message.index, dateCreated: message.dateCreated };
+      channel.messagesCount = (channel.messagesCount || 0) + 1;
+      var typist = channel._members[channel._memberSidOf(message.author)];
+      if (typist) typist._typingEnded();
+      channel.emit('messageAdded', message);
+      client.emit('messageAdded', message);
+    },
+    messageUpdated: function (client, data) {
+      var channel = client._channels[data.channel_sid];
+      if (!channel) return;
+      var known = channel._messages[data.sid];
+      var message = known || channel._message(data);
+      var change = { message: message, updateReasons: known ? known._update(data) : ['body', 'attributes'] };
+      message.emit('updated', change);
+      channel.emit('messageUpdated', change);
+      client.emit('messageUpdated', change);
+    },
+    messageRemoved: function (client, data) {
+      var channel = client._channels[data.channel_sid];
+      if (!channel) return;
+      var message = channel._message(data);
+      delete channel._messages[data.sid];
+      channel.messagesCount = Math.max(0, (channel.messagesCount || 1) - 1);
+      channel.emit('messageRemoved', message);
+      client.emit('messageRemoved', message);
+    },
+    memberJoined: function (client, data) {
+      var channel = client._channels[data.channel_sid];
+      if (!channel) return;
+      var member = channel._member(data);
+      channel.emit('memberJoined', member);
+      client.emit('memberJoined', member);
+    },
+    memberLeft: function (client, data) {
+      var channel = client._channels[data.channel_sid];
+      if (!channel) return;
+      var member = channel._member(data);
+      member._typingEnded();
+      delete channel._members[member.sid];
+      channel.emit('memberLeft', member);
+      client.emit('memberLeft', member);
+    },
+    memberUpdated: function (client, data) {
+      var channel = client._channels[data.channel_sid];
+      if (!channel) return;
+      var known = channel._members[data.sid];
+      var member = known || channel._member(data);
+      var change = { member: member, updateReasons: known ? known._update(data) : MEMBER_FIELDS.slice() };
+      member.emit('updated', change);
+      channel.emit('memberUpdated', change);
+      client.emit('memberUpdated', change);
+      if (data.identity === client.identity) {  // our own horizon, perhaps moved in another tab
+        channel._refresh(Object.assign({}, channel.state, { last_consumed_message_index: data.last_consumed_message_index }));
+      }
+    },
+    typingStarted: function (client, data) {
+      var channel = client._channels[data.channel_sid];
+      if (!channel || data.identity === client.identity) return;
+      var member = channel._member(data);
+      if (!member._typing(data.timeout)) return;
+      member.emit('typingStarted', member);
+      channel.emit('typingStarted', member);
+      client.emit('typingStarted', member);
+    },
+    channelAdded: function (client, data) { client.emit('channelAdded', client._channel(data)); },
+    channelUpdated: function (client, data) {
+      var known = client._channels[data.sid];
+      if (known) known._refresh(data); else client._channel(data);
+    },
+    channelRemoved: function (client, data) {
+      var channel = client._channel(data);
+      delete client._channels[data.sid];
+      channel.status = 'notParticipating';
+      channel.emit('removed', channel);
+      client.emit('channelRemoved', channel);
+    },
+    channelJoined: function (client, data) {
+      client.emit('channelJoined', client._channel(data)._setStatus('joined'));
+    },
+    channelLeft: function (client, data) {
+      var channel = client._channel(data);
+      channel.lastConsumedMessageIndex = null;
+      client.emit('channelLeft', channel._setStatus('notParticipating'));
+    },
+    channelInvited: function (client, data) {
+      client.emit('channelInvited', client._channel(data)._setStatus('invited'));
+    },
+    userUpdated: function (client, data) { client._userUpdated(data); },
+    tokenAboutToExpire: function (client, data) { client.emit('tokenAboutToExpire', data.ttl); },
+    tokenExpired: function (client) { client.emit('tokenExpired'); }
+  };
+
   Client.prototype._onEvent = function (frame) {
-    var data = frame.data, channel;
-    switch (frame.event) {
-      case 'messageAdded':
-        channel = this._channels[data.channel_sid];
-        if (!channel) return;
-        var message = new Message(channel, data);
-        channel.emit('messageAdded', message);
-        this.emit('messageAdded', message);
-        break;
-      case 'memberJoined':
-        channel = this._channels[data.channel_sid];
-        if (channel) channel.emit('memberJoined', data);
-        this.emit('memberJoined', data);
-        break;
-      case 'channelAdded':
-        this.emit('channelAdded', this._channel(data));
-        break;
-      case 'channelJoined':
-        channel = this._channel(data);
-        channel.status = 'joined';
-        this.emit('channelJoined', channel);
-        break;
-      case 'tokenAboutToExpire':
-        this.emit('tokenAboutToExpire', data.ttl);
-        break;
-      case 'tokenExpired':
-        this.emit('tokenExpired');
-        break;
-      default:
-        this.emit(frame.event, data);
-    }
+    var handler = EVENTS[frame.event];
+    if (handler) handler(this, frame.data); else this.emit(frame.event, frame.data);
   };
   Client.prototype._call = function (cmd, args) { return this._transport.call(cmd, args); };
 
@@ -367,9 +734,70 @@
       return new Paginator(list.map(function (data) { return self._channel(data); }), null, null);
     });
   };
+  Client.prototype.getLocalChannels = function (sort) {
+    var list = Object.keys(this._channels).map(function (sid) { return this._channels[sid]; }, this);
+    var criteria = sort && sort.criteria, descending = sort && sort.order === 'descending';
+    if (criteria) {
+      list.sort(function (a, b) {
+        var x = criteria === 'lastMessage' ? (a.lastMessage ? a.lastMessage.index : -1) : (a[criteria] || '');
+        var y = criteria === 'lastMessage' ? (b.lastMessage ? b.lastMessage.index : -1) : (b[criteria] || '');
+        return (x < y ? -1 : x > y ? 1 : 0) * (descending ? -1 : 1);
+      });
+    }
+    return Promise.resolve(list);
+  };
+  Client.prototype.getPublicChannelDescriptors = function (after) {
+    var self = this;
+    return this._call('channels.public', { after: after || 0 }).then(function (page) {
+      var items = page.items.map(function (data) { return new ChannelDescriptor(self, data); });
+      return new Paginator(items, null, page.next ? function () { return self.getPublicChannelDescriptors(page.next); } : null);
+    });
+  };
+  Client.prototype.getUserChannelDescriptors = function () {
+    var self = this;
+    return this._call('channels.user').then(function (list) {
+      return new Paginator(list.map(function (data) { return new ChannelDescriptor(self, data); }), null, null);
+    });
+  };
+  Client.prototype.getUser = function (identity) {
+    var self = this;
+    return this._call('user.get', { identity: identity }).then(function (data) {
+      var user = self._user(data);
+      self.emit('userSubscribed', user);
+      return user;
+    });
+  };
+  Client.prototype.getUserDescriptor = Client.prototype.getUser;
+  Client.prototype.getSubscribedUsers = function () {
+    var users = this._users;
+    return Promise.resolve(Object.keys(users).map(function (identity) { return users[identity]; }));
+  };
+  // Pictures go over HTTP (POST /media, as Twilio's SDK uploads to its media service), then
+  // the server sends the media message.
+  Client.prototype._upload = function (channelSid, media, attributes) {
+    var body = media, headers = { Authorization: 'Bearer ' + this.token };
+    var query = '?channel=' + encodeURIComponent(channelSid);
+    if (attributes !== undefined) query += '&attributes=' + encodeURIComponent(JSON.stringify(attributes));
+    if (!(media instanceof FormData)) {
+      body = media.media;
+      headers['Content-Type'] = media.contentType;
+      if (media.filename) query += '&filename=' + encodeURIComponent(media.filename);
+    }
+    return fetch((this._options.mediaUrl || '/media') + query, { method: 'POST', headers: headers, body: body })
+      .then(function (response) {
+        return response.json().then(function (json) {
+          if (!response.ok) throw ChatError(json);
+          return json;
+        });
+      });
+  };
   Client.prototype.updateToken = function (token) {
     var self = this;
     this.token = this._transport.token = token;
+    if (!this._transport.ready) {  // the next hello uses it; after a denial, that is now
+      this._transport.connect();
+      return Promise.resolve(this);
+    }
     return this._call('token.update', { token: token }).then(function () { return self; });
   };
   Client.prototype.shutdown = function () {

@@ -1,0 +1,129 @@
+"""The JS client's channel and message surface in a real browser, two and three users."""
+
+from sdk_harness import connect, events, rejection, wait_events
+
+
+def setup_room(browser, server, *names, unique="room", private=False):
+    pages = [connect(browser, server, name) for name in names]
+    pages[0].evaluate(
+        "([u, p]) => client.createChannel({uniqueName: u, friendlyName: 'Room', isPrivate: p})"
+        ".then(c => { window.room = c; return c.join(); })",
+        [unique, private],
+    )
+    for page in pages[1:]:
+        if not private:
+            page.evaluate(
+                "u => client.getChannelByUniqueName(u).then(c => { window.room = c; return c.join(); })", unique
+            )
+    return pages
+
+
+def test_messages_flow_to_every_member_with_twilio_fields(browser, server):
+    alice, bob, carol = setup_room(browser, server, "alice", "bob", "carol")
+    index = alice.evaluate("room.sendMessage('hello there', {mood: 'happy'})")
+    assert index == 0
+    for page in (alice, bob, carol):
+        added = wait_events(page, "messageAdded", body="hello there")[0]
+        assert added["author"] == "alice" and added["index"] == 0
+    fields = bob.evaluate(
+        "room.getMessages().then(p => { var m = p.items[0]; return {sid: m.sid, index: m.index, author: m.author,"
+        " body: m.body, attributes: m.attributes, created: m.dateCreated instanceof Date, legacy: m.timestamp"
+        " === m.dateCreated, type: m.type}; })"
+    )
+    assert fields["sid"].startswith("IM") and fields["attributes"] == {"mood": "happy"}
+    assert fields["created"] and fields["legacy"] and fields["type"] == "text"
+    assert bob.evaluate("room.lastMessage.index") == 0
+
+
+def test_edit_and_remove_reach_everyone_with_reasons(browser, server):
+    alice, bob = setup_room(browser, server, "alice", "bob")
+    alice.evaluate("room.sendMessage('frist')")
+    wait_events(bob, "messageAdded", body="frist")
+    alice.evaluate("room.getMessages().then(p => p.items[0].updateBody('first'))")
+    updated = wait_events(bob, "messageUpdated", body="first")[0]
+    assert "body" in updated["reasons"]
+    assert bob.evaluate("room.getMessages().then(p => [p.items[0].body, p.items[0].lastUpdatedBy])") == [
+        "first",
+        "alice",
+    ]
+    alice.evaluate("room.getMessages().then(p => p.items[0].remove())")
+    wait_events(bob, "messageRemoved", body="first")
+    assert bob.evaluate("room.getMessages().then(p => p.items.length)") == 0
+
+
+def test_history_pages_backwards_and_forwards(browser, server):
+    (alice,) = setup_room(browser, server, "alice")
+    alice.evaluate("(async () => { for (let i = 0; i < 25; i++) await room.sendMessage('m' + i); })()")
+    newest = alice.evaluate(
+        "room.getMessages(10).then(p => ({idx: p.items.map(m => m.index), prev: p.hasPrevPage, next: p.hasNextPage}))"
+    )
+    assert newest == {"idx": list(range(15, 25)), "prev": True, "next": False}
+    walk = alice.evaluate(
+        "room.getMessages(10).then(p => p.prevPage()).then(p => p.prevPage()).then(p =>"
+        " ({idx: p.items.map(m => m.index), prev: p.hasPrevPage, next: p.hasNextPage}))"
+    )
+    assert walk == {"idx": list(range(0, 5)), "prev": False, "next": True}
+    forward = alice.evaluate(
+        "room.getMessages(10, 0, 'forward').then(p => p.nextPage()).then(p => p.items.map(m => m.index))"
+    )
+    assert forward == list(range(10, 20))
+
+
+def test_members_join_and_leave_events(browser, server):
+    alice, bob = setup_room(browser, server, "alice", "bob")
+    wait_events(alice, "memberJoined", identity="bob")
+    assert sorted(alice.evaluate("room.getMembers().then(ms => ms.map(m => m.identity))")) == ["alice", "bob"]
+    assert alice.evaluate("room.getMembersCount()") == 2
+    bob.evaluate("room.leave()")
+    wait_events(alice, "memberLeft", identity="bob")
+    wait_events(bob, "channelLeft")
+    assert bob.evaluate("room.status") == "notParticipating"
+
+
+def test_channel_updates_and_delete(browser, server):
+    alice, bob = setup_room(browser, server, "alice", "bob")
+    alice.evaluate("room.updateFriendlyName('Renamed').then(() => room.updateAttributes({topic: 'x'}))")
+    wait_events(bob, "channelUpdated")
+    bob.wait_for_function("room.friendlyName === 'Renamed' && room.attributes.topic === 'x'")
+    # bob is a plain member: no destroyChannel permission
+    refused = rejection(bob, "room.delete()")
+    assert refused["code"] == 20403
+    alice.evaluate("room.delete()")
+    wait_events(bob, "channelRemoved")
+    assert rejection(bob, "client.getChannelByUniqueName('room')")["code"] == 50300
+
+
+def test_editing_someone_elses_message_is_refused(browser, server):
+    alice, bob = setup_room(browser, server, "alice", "bob")
+    alice.evaluate("room.sendMessage('mine')")
+    wait_events(bob, "messageAdded", body="mine")
+    refused = rejection(bob, "room.getMessages().then(p => p.items[0].updateBody('yours now'))")
+    assert refused["code"] == 20403 and "editAnyMessage" in refused["message"]
+    assert rejection(bob, "room.getMessages().then(p => p.items[0].remove())")["code"] == 20403
+    assert alice.evaluate("room.getMessages().then(p => p.items[0].body)") == "mine"
+
+
+def test_public_and_user_channel_descriptors(browser, server):
+    alice, bob = setup_room(browser, server, "alice", "bob")
+    alice.evaluate("client.createChannel({uniqueName: 'other', friendlyName: 'Other'})")
+    wait_events(bob, "channelAdded")
+    public = bob.evaluate("client.getPublicChannelDescriptors().then(p => p.items.map(d => [d.uniqueName, d.status]))")
+    assert ["room", "joined"] in public and ["other", "notParticipating"] in public
+    mine = bob.evaluate("client.getUserChannelDescriptors().then(p => p.items.map(d => d.uniqueName))")
+    assert mine == ["room"]
+    joined = bob.evaluate(
+        "client.getPublicChannelDescriptors().then(p => p.items.find(d => d.uniqueName === 'other')"
+        ".getChannel()).then(c => c.join()).then(c => c.status)"
+    )
+    assert joined == "joined"
+    assert [e["sid"] for e in events(bob, "channelJoined")]
+
+
+def test_typing_starts_and_ends(browser, server):
+    server.chat.store.db().execute("UPDATE services SET typing_indicator_timeout = 1")
+    alice, bob = setup_room(browser, server, "alice", "bob")
+    bob.evaluate("room.typing()")
+    started = wait_events(alice, "typingStarted", identity="bob")[0]
+    assert started["identity"] == "bob"
+    wait_events(alice, "typingEnded", identity="bob", timeout=5)
+    assert events(bob, "typingStarted") == []  # no echo of one's own typing
