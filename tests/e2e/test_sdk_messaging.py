@@ -84,7 +84,7 @@ def test_channel_updates_and_delete(browser, server):
     alice, bob = setup_room(browser, server, "alice", "bob")
     alice.evaluate("room.updateFriendlyName('Renamed').then(() => room.updateAttributes({topic: 'x'}))")
     wait_events(bob, "channelUpdated")
-    bob.wait_for_function("room.friendlyName === 'Renamed' && room.attributes.topic === 'x'")
+    bob.wait_for_function("() => room.friendlyName === 'Renamed' && room.attributes.topic === 'x'")
     # bob is a plain member: no destroyChannel permission
     refused = rejection(bob, "room.delete()")
     assert refused["code"] == 20403
