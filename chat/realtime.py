@@ -34,6 +34,7 @@ CLOSE_GOING_AWAY = 1001  # server shutting down
 REPLAY_BATCH = 1000
 ABOUT_TO_EXPIRE = 180  # seconds before exp when tokenAboutToExpire is sent (as Twilio's SDK)
 RECEIVE_TICK = 1.0
+CLOSING_HANDSHAKE = 2.0  # seconds to wait for the client's close reply
 
 
 def init_app(app) -> None:
@@ -222,6 +223,11 @@ class Connection(Listener):
                 self.close_code = 1000
                 self._put(None)
             self.writer.join(timeout=5)
+            # Let the reader take the client's close reply before the server drops the TCP
+            # connection: closing with unread data sends a reset, and browsers then report 1006
+            # instead of our close code.
+            if self.ws.thread is not None:
+                self.ws.thread.join(timeout=CLOSING_HANDSHAKE)
 
     def handle(self, text) -> None:
         try:

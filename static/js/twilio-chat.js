@@ -100,6 +100,7 @@
         var pending = self.outbox; self.outbox = [];
         pending.forEach(function (item) { self.transmit(item); });
       }, function (err) {
+        self.denied = true;  // the token was refused: reconnect only after updateToken
         self.onState(err.code === 20104 ? 'expired' : 'denied', err);
       });
     };
@@ -112,7 +113,7 @@
       });
       self.waiting = {};
       if (self.closed) return self.onState('disconnected');
-      if (ev.code === 4001) return self.onState('denied');
+      if (ev.code === 4001 || self.denied) return self.onState('denied');
       self.onState('connecting');
       var delay = Math.min(30000, 500 * Math.pow(2, self.attempt++));
       setTimeout(function () { self.connect(); }, delay / 2 + Math.random() * delay / 2);
@@ -703,7 +704,10 @@
     },
     userUpdated: function (client, data) { client._userUpdated(data); },
     tokenAboutToExpire: function (client, data) { client.emit('tokenAboutToExpire', data.ttl); },
-    tokenExpired: function (client) { client.emit('tokenExpired'); }
+    tokenExpired: function (client) {
+      client._transport.denied = true;  // no reconnecting with this token: wait for updateToken
+      client.emit('tokenExpired');
+    }
   };
 
   Client.prototype._onEvent = function (frame) {
@@ -794,6 +798,7 @@
   Client.prototype.updateToken = function (token) {
     var self = this;
     this.token = this._transport.token = token;
+    this._transport.denied = false;
     if (!this._transport.ready) {  // the next hello uses it; after a denial, that is now
       this._transport.connect();
       return Promise.resolve(this);
