@@ -587,10 +587,22 @@
     rerenderKeepingScroll();
   }
   function rerenderKeepingScroll() {
-    var stick = atBottom();
-    var top = ui.messages.scrollTop;
-    renderAll();
-    if (stick) scrollToBottom(); else ui.messages.scrollTop = top;
+    if (atBottom()) { renderAll(); scrollToBottom(); } else keepingPosition(renderAll);
+  }
+
+  // Re-render without moving what the reader looks at: the first message in view stays put.
+  function offsetOf(item) { return item.getBoundingClientRect().top - ui.messages.getBoundingClientRect().top; }
+  function keepingPosition(render) {
+    var anchor = null;
+    var items = ui.list.querySelectorAll('.message');
+    for (var i = 0; i < items.length; i++) {
+      if (offsetOf(items[i]) + items[i].offsetHeight > 0) { anchor = items[i]; break; }
+    }
+    var sid = anchor && anchor.dataset.sid;
+    var before = anchor ? offsetOf(anchor) : 0;
+    render();
+    var again = sid && ui.list.querySelector('[data-sid="' + CSS.escape(sid) + '"]');
+    if (again) ui.messages.scrollTop += offsetOf(again) - before;
   }
 
   function renderAll() {
@@ -782,12 +794,9 @@
       current.messages.forEach(function (m) { known[m.sid] = true; });
       var older = paginator.items.filter(function (m) { return !known[m.sid]; });
       current.paginator = paginator;
-      var height = ui.messages.scrollHeight;
-      var top = ui.messages.scrollTop;
       current.messages = older.concat(current.messages);
-      renderAll();
-      ui.messages.scrollTop = ui.messages.scrollHeight - height + top;
       ui.loadOlder.hidden = !paginator.hasPrevPage;
+      keepingPosition(renderAll);
     }).catch(function (err) {
       notice('Could not load older messages: ' + err.message, 'error');
     }).then(function () { current.loading = false; });
