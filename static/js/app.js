@@ -20,7 +20,7 @@
     title: $('channel-title'), meta: $('channel-meta'), leave: $('leave-button'),
     membersToggle: $('members-toggle'), membersCount: $('members-count'), membersPanel: $('members-panel'),
     members: $('members'), inviteForm: $('invite-form'), inviteIdentity: $('invite-identity'), inviteStatus: $('invite-status'),
-    connection: $('connection'), notices: $('notices'), messages: $('messages'), list: $('message-list'),
+    connection: $('connection'), notices: $('notices'), noticeLines: $('notice-lines'), messages: $('messages'), list: $('message-list'),
     loadOlder: $('load-older'), pill: $('new-pill'), dropZone: $('drop-zone'), timeline: $('timeline'),
     announcer: $('announcer'), typing: $('typing'),
     composer: $('composer'), composerLabel: $('composer-label'), input: $('chat-input'), fileInput: $('file-input'),
@@ -72,9 +72,15 @@
   }
   function notice(text, className) {
     var line = el('p', 'info' + (className ? ' ' + className : ''), text);
-    ui.notices.appendChild(line);
+    ui.noticeLines.appendChild(line);
+    ui.notices.hidden = false;
     return line;
   }
+  $('dismiss-notices').addEventListener('click', function () {
+    ui.notices.hidden = true;
+    clear(ui.noticeLines);
+    ui.input.focus();
+  });
 
   // ------------------------------------------------------------------ sign-in
   function storedIdentity() {
@@ -97,8 +103,9 @@
 
   function start() {
     var stored = storedIdentity();
-    notice('Logging in…');
+    var loggingIn = notice('Logging in…');
     fetchToken(stored).then(function (data) {
+      loggingIn.remove();
       identity = data.identity;
       token = data.token;
       rememberIdentity(identity);
@@ -632,7 +639,6 @@
     var newDay = !previous || dayKey(dateOf(previous)) !== dayKey(date);
     if (newDay) {
       var separator = el('li', 'day-separator');
-      separator.setAttribute('role', 'separator');
       separator.appendChild(el('span', null, dayLabel(date)));
       nodes.push(separator);
     }
@@ -640,7 +646,6 @@
     var firstUnread = horizon !== null && message.index > horizon && (!previous || previous.index <= horizon);
     if (firstUnread && message.author !== identity) {
       var marker = el('li', 'unread-marker');
-      marker.setAttribute('role', 'separator');
       marker.appendChild(el('span', null, 'New since you last read'));
       nodes.push(marker);
     }
@@ -668,7 +673,14 @@
     if (message.body) appendLinkified(body, message.body);
     if (message.wasEdited) body.appendChild(el('span', 'edited', ' (edited)'));
     item.appendChild(body);
-    if (canModify(message)) item.appendChild(actionsNode(message));
+    if (canModify(message)) {
+      item.appendChild(actionsNode(message));
+      // Touch screens have no hover: a tap on the message shows its buttons.
+      item.addEventListener('click', function (event) {
+        if (event.target.closest('a, button, form')) return;
+        item.classList.toggle('selected');
+      });
+    }
     return item;
   }
 

@@ -94,7 +94,7 @@ def test_pictures_upload_by_button_and_drop_with_clear_limits(person, tmp_path):
         image = viewer.page.locator(".message .picture img")
         expect(image).to_have_attribute("alt", "Picture: dot.png")
         expect(image).to_have_attribute("src", re.compile(r"^blob:"))
-        viewer.page.wait_for_function("document.querySelector('.picture img').naturalWidth === 1")
+        viewer.page.wait_for_function("() => document.querySelector('.picture img').naturalWidth === 1")
 
     # Drag and drop onto the conversation.
     handle = bob.page.evaluate_handle(
