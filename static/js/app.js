@@ -276,6 +276,7 @@
   }
 
   function dropChannel(channel) {
+    if (!channels[channel.sid]) return;
     delete channels[channel.sid];
     delete unread[channel.sid];
     renderMyChannels();

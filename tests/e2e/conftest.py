@@ -16,6 +16,7 @@ def person(browser, server):
     def open_page(identity: str | None = None, **options) -> Person:
         options.setdefault("viewport", {"width": 1280, "height": 800})
         context = browser.new_context(**options)
+        context.set_default_timeout(10_000)
         contexts.append(context)
         if identity:
             context.add_init_script(f"localStorage.setItem('chat.identity', {json.dumps(identity)})")

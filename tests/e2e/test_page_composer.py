@@ -4,7 +4,7 @@ and picture messages with their limits."""
 import base64
 import re
 
-from chatpage import seed_channel, seed_member
+from chatpage import seed_member
 from playwright.sync_api import expect
 
 PNG = base64.b64decode(
@@ -114,12 +114,3 @@ def test_pictures_upload_by_button_and_drop_with_clear_limits(person, tmp_path):
     alice.page.set_input_files("#file-input", str(big))
     expect(alice.page.locator("#composer-error")).to_contain_text("larger than 5 MB")
     expect(alice.page.locator(".picture img")).to_have_count(2)
-
-
-def test_general_survives_without_a_seed(person, server):
-    """The page creates #general when the service is new, once."""
-    seed_channel(server, unique_name="other", friendly_name="Other")
-    person()
-    assert (
-        server.chat.store.db().execute("SELECT count(*) FROM channels WHERE unique_name='general'").fetchone()[0] == 1
-    )
