@@ -292,8 +292,11 @@
       var button = el('button', 'channel-link');
       button.type = 'button';
       button.dataset.sid = channel.sid;
-      button.appendChild(el('span', 'channel-prefix', channel.isPrivate ? '◆' : '#'));
+      var prefix = el('span', 'channel-prefix', channel.isPrivate ? '◆' : '#');
+      prefix.setAttribute('aria-hidden', 'true');
+      button.appendChild(prefix);
       button.appendChild(el('span', 'channel-name', channelName(channel)));
+      if (channel.isPrivate) button.appendChild(el('span', 'visually-hidden', ' (private)'));
       var count = unread[channel.sid] || 0;
       if (count > 0) {
         var badge = el('span', 'badge', count > 99 ? '99+' : String(count));
@@ -663,6 +666,7 @@
     item.dataset.index = String(message.index);
     var meta = el('div', 'meta' + (continued ? ' visually-hidden' : ''));
     meta.appendChild(nameSpan(message.author, 'author'));
+    loadUser(message.author);
     var date = dateOf(message);
     var time = el('time', 'time', date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
     time.dateTime = date.toISOString();
