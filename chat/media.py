@@ -7,6 +7,10 @@ are accepted, checked by their first bytes rather than by what the browser claim
 served with their own content type, `nosniff` and a CSP that allows nothing else to run.
 """
 
+import hashlib
+import hmac
+import time
+
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from . import tokens
@@ -18,6 +22,7 @@ from .store import messages as message_rows
 bp = Blueprint("media", __name__)
 
 MAX_BYTES = 5 * 1024 * 1024
+URL_TTL = 300  # seconds a temporary URL works, as Twilio's media URLs do
 MAX_FILENAME = 255
 # Signatures of the picture formats a browser shows inline.
 SIGNATURES = (
@@ -106,28 +111,69 @@ def upload():
     return jsonify(messages.serialize(chat, row)), 201
 
 
+@bp.get("/media/<sid>/url")
+def temporary_url(sid: str):
+    """A URL that serves the picture for a few minutes without a token (for `<img src>`),
+    what the SDK's `Media.getContentTemporaryUrl()` returns."""
+    chat = _chat()
+    _readable_media(chat, sid, _actor(chat))
+    expires = int(time.time()) + URL_TTL
+    url = f"{chat.base_url}/media/{sid}?Expires={expires}&Signature={_signature(chat, sid, expires)}"
+    return jsonify(url=url, expires=expires)
+
+
 @bp.get("/media/<sid>")
 def download(sid: str):
-    """The picture itself, for its uploader and for anyone who may read a channel showing it."""
+    """The picture itself, with a token or a signed temporary URL; pictures inline, anything else
+    (which uploads refuse, but the REST API may store) as an attachment."""
     chat = _chat()
-    actor = _actor(chat)
-    db = chat.store.db()
-    service_sid = chat.settings.service_sid
-    media = message_rows.get_media(db, service_sid, sid, with_data=True)
-    if media is None:
-        raise not_found(f"Media {sid} not found", 20404)
-    if media["author"] != actor.identity and not any(
-        _readable(db, service_sid, channel_sid, actor)
-        for channel_sid in message_rows.channels_with_media(db, service_sid, sid)
-    ):
-        raise forbidden(f"User {actor.identity} may not read media {sid}")
+    if "Signature" in request.args:
+        media = _signed_media(chat, sid)
+    else:
+        media = _readable_media(chat, sid, _actor(chat))
     inline = media["content_type"] == sniff(media["data"])
     response = Response(media["data"], content_type=media["content_type"] if inline else "application/octet-stream")
     response.headers["Content-Disposition"] = "inline" if inline else "attachment"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["Cache-Control"] = "private, max-age=300"
     return response
+
+
+def _signature(chat: Chat, sid: str, expires: int) -> str:
+    return hmac.new(chat.settings.api_secret.encode(), f"media:{sid}:{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+def _signed_media(chat: Chat, sid: str) -> dict:
+    try:
+        expires = int(request.args.get("Expires", ""))
+    except ValueError:
+        raise forbidden("This media URL is not valid") from None
+    if not hmac.compare_digest(request.args.get("Signature", ""), _signature(chat, sid, expires)):
+        raise forbidden("This media URL is not valid")
+    if expires < time.time():
+        raise forbidden("This media URL has expired; ask for a new one")
+    return _media(chat, sid)
+
+
+def _media(chat: Chat, sid: str) -> dict:
+    media = message_rows.get_media(chat.store.db(), chat.settings.service_sid, sid, with_data=True)
+    if media is None:
+        raise not_found(f"Media {sid} not found", 20404)
+    return media
+
+
+def _readable_media(chat: Chat, sid: str, actor: Actor) -> dict:
+    """The media row, for its uploader and for anyone who may read a channel showing it."""
+    media = _media(chat, sid)
+    db = chat.store.db()
+    service_sid = chat.settings.service_sid
+    if media["author"] != actor.identity and not any(
+        _readable(db, service_sid, channel_sid, actor)
+        for channel_sid in message_rows.channels_with_media(db, service_sid, sid)
+    ):
+        raise forbidden(f"User {actor.identity} may not read media {sid}")
+    return media
 
 
 def _readable(db, service_sid: str, channel_sid: str, actor: Actor) -> bool:

@@ -95,3 +95,31 @@ def test_upload_needs_a_valid_token_and_membership(server, ws_factory):
     assert server.chat.store.db().execute("SELECT count(*) FROM media").fetchone()[0] == 0
     missing = requests.get(f"{server.url}/media/ME{'0' * 32}", headers=auth(server, "alice"), timeout=5)
     assert missing.status_code == 404
+
+
+def test_temporary_url_serves_without_a_token_until_it_expires(server, ws_factory):
+    ws = ws_factory("alice")
+    channel = ws.call("channel.create", friendlyName="Secret", isPrivate=True)
+    ws.call("channel.join", channel=channel["sid"])
+    sent = requests.post(
+        f"{server.url}/media?channel={channel['sid']}", headers=auth(server, "alice"), data=PNG, timeout=5
+    ).json()
+    sid = sent["media"]["sid"]
+    assert requests.get(f"{server.url}/media/{sid}/url", headers=auth(server, "mallory"), timeout=5).status_code == 403
+    answer = requests.get(f"{server.url}/media/{sid}/url", headers=auth(server, "alice"), timeout=5).json()
+    got = requests.get(server.url + answer["url"], timeout=5)
+    assert got.status_code == 200
+    assert got.content == PNG
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    forged = requests.get(server.url + answer["url"].replace("Expires=", "Expires=9"), timeout=5)
+    assert forged.status_code == 403
+    expired = answer["url"].split("?")[0] + "?Expires=1&Signature=" + _sign(server, sid, 1)
+    assert requests.get(server.url + expired, timeout=5).json()["message"].endswith("ask for a new one")
+
+
+def _sign(server, sid, expires):
+    import hashlib
+    import hmac
+
+    key = server.settings.api_secret.encode()
+    return hmac.new(key, f"media:{sid}:{expires}".encode(), hashlib.sha256).hexdigest()
