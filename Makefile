@@ -26,7 +26,13 @@ run: $(VENV)/.runtime .env  ## the development server on http://127.0.0.1:$(PORT
 serve: $(VENV)/.runtime .env  ## production-like: gunicorn as in the Procfile (WEB_CONCURRENCY>1 needs REDIS_URL)
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py app:app
 
-test: $(VENV)/.dev  ## every test, browser tests included (needs Debian's chromium: see .ci/run)
+# axe-core (pinned in tests/e2e/axe/package-lock.json) for the page's accessibility check.
+AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/axe/package.json tests/e2e/axe/package-lock.json
+	npm ci --prefix tests/e2e/axe --no-audit --no-fund --ignore-scripts
+	touch $@
+
+test: $(VENV)/.dev $(AXE)  ## every test, browser tests included (needs Debian's chromium: see .ci/run)
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev

@@ -103,3 +103,15 @@ def create_media(db, service_sid: str, filename: str | None, content_type: str, 
     }
     db["media"].insert(row)
     return row
+
+
+def delete_media(db, sid: str) -> None:
+    db.execute("DELETE FROM media WHERE sid = ?", [sid])
+
+
+def channels_with_media(db, service_sid: str, media_sid: str) -> list[str]:
+    """SIDs of the channels whose messages carry this media."""
+    found = db.execute(
+        "SELECT DISTINCT channel_sid FROM messages WHERE service_sid = ? AND media_sid = ?", [service_sid, media_sid]
+    )
+    return [row[0] for row in found.fetchall()]

@@ -1,89 +1,937 @@
-// The chat page: the quickstart's flow on top of the public JS client only.
+// The chat page. It talks to the server only through the public JS client (Twilio's SDK names)
+// and two plain HTTP routes of its own: /token for access tokens and /media for pictures.
+// All user text reaches the page through textContent; nothing user-made becomes HTML.
 (function () {
   'use strict';
 
-  var messages = document.getElementById('messages');
-  var form = document.getElementById('composer');
-  var input = document.getElementById('chat-input');
-  var connection = document.getElementById('connection');
+  var PAGE_SIZE = 30;
+  var GROUP_GAP_MS = 5 * 60 * 1000;
+  var MAX_PICTURE = 5 * 1024 * 1024;
+  var PICTURE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+  var STORAGE_KEY = 'chat.identity';
+
+  function $(id) { return document.getElementById(id); }
+  var ui = {
+    app: $('app'), sidebar: $('sidebar'), sidebarToggle: $('sidebar-toggle'), scrim: $('scrim'),
+    myName: $('my-name'), myDot: $('my-dot'), profileForm: $('profile-form'), displayName: $('display-name'),
+    invitesSection: $('invites-section'), invites: $('invites'), myChannels: $('my-channels'),
+    browse: $('browse-refresh'), publicChannels: $('public-channels'),
+    createDetails: $('create-details'), createForm: $('create-form'), sidebarError: $('sidebar-error'),
+    title: $('channel-title'), meta: $('channel-meta'), leave: $('leave-button'),
+    membersToggle: $('members-toggle'), membersCount: $('members-count'), membersPanel: $('members-panel'),
+    members: $('members'), inviteForm: $('invite-form'), inviteIdentity: $('invite-identity'), inviteStatus: $('invite-status'),
+    connection: $('connection'), notices: $('notices'), noticeLines: $('notice-lines'), messages: $('messages'), list: $('message-list'),
+    loadOlder: $('load-older'), pill: $('new-pill'), dropZone: $('drop-zone'), timeline: $('timeline'),
+    announcer: $('announcer'), typing: $('typing'),
+    composer: $('composer'), composerLabel: $('composer-label'), input: $('chat-input'), fileInput: $('file-input'),
+    attach: $('attach-button'), send: $('send-button'), composerError: $('composer-error')
+  };
+
+  var client = null;
+  var token = null;
   var identity = null;
-  var channel = null;
+  var channels = {};          // sid -> Channel the user has joined
+  var invited = {};           // sid -> Channel the user is invited to
+  var unread = {};            // sid -> unread count
+  var users = {};             // identity -> {friendlyName, online}
+  var view = null;            // the open channel: {channel, messages, paginator, horizon, typing}
+  var lastTyping = 0;
 
-  // Every line is built from text nodes: user text never becomes HTML.
-  function print(text, className) {
-    var line = document.createElement('p');
-    line.className = 'info' + (className ? ' ' + className : '');
-    line.textContent = text;
-    append(line);
+  // ------------------------------------------------------------------ small helpers
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
   }
-
-  function printMessage(author, body) {
-    var line = document.createElement('div');
-    line.className = 'message' + (author === identity ? ' me' : '');
-    var who = document.createElement('span');
-    who.className = 'author';
-    who.textContent = author;
-    var text = document.createElement('span');
-    text.className = 'body';
-    text.textContent = body;
-    line.appendChild(who);
-    line.appendChild(text);
-    append(line);
+  function has(object, method) { return object && typeof object[method] === 'function'; }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  function showError(target, err) { target.textContent = err ? (err.message || String(err)) : ''; }
+  function channelName(channel) {
+    return channel.friendlyName || channel.uniqueName || channel.sid;
   }
-
-  function append(node) {
-    var atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
-    messages.appendChild(node);
-    if (atBottom) messages.scrollTop = messages.scrollHeight;
+  function displayName(who) {
+    var known = users[who];
+    return (known && known.friendlyName) || who;
   }
+  function nameSpan(who, className) {
+    var span = el('span', className, displayName(who));
+    span.dataset.identity = who;
+    return span;
+  }
+  function refreshNames(who) {
+    var spans = document.querySelectorAll('[data-identity="' + CSS.escape(who) + '"]');
+    Array.prototype.forEach.call(spans, function (span) { span.textContent = displayName(who); });
+    if (who === identity) ui.myName.textContent = displayName(who);
+    renderTyping();
+  }
+  function announce(text) {
+    var line = el('span', null, text + '. ');
+    ui.announcer.appendChild(line);
+    while (ui.announcer.childNodes.length > 5) ui.announcer.removeChild(ui.announcer.firstChild);
+  }
+  function notice(text, className) {
+    var line = el('p', 'info' + (className ? ' ' + className : ''), text);
+    ui.noticeLines.appendChild(line);
+    ui.notices.hidden = false;
+    return line;
+  }
+  $('dismiss-notices').addEventListener('click', function () {
+    ui.notices.hidden = true;
+    clear(ui.noticeLines);
+    ui.input.focus();
+  });
 
-  function fetchToken() {
-    return fetch('/token?device=browser').then(function (response) {
-      if (!response.ok) throw new Error('Could not get a token');
-      return response.json();
+  // ------------------------------------------------------------------ sign-in
+  function storedIdentity() {
+    try { return localStorage.getItem(STORAGE_KEY); } catch (e) { return null; }
+  }
+  function rememberIdentity(value) {
+    try { localStorage.setItem(STORAGE_KEY, value); } catch (e) { /* private mode: a new name next time */ }
+  }
+  function fetchToken(wanted) {
+    var url = '/token?device=browser' + (wanted ? '&identity=' + encodeURIComponent(wanted) : '');
+    return fetch(url).then(function (response) {
+      return response.json().then(function (data) {
+        // The server may assign identities itself; then take whatever it gives.
+        if (!response.ok && wanted) return fetchToken(null);
+        if (!response.ok) throw new Error(data.message || 'Could not get a token');
+        return data;
+      });
     });
   }
 
-  function setupChannel(found) {
-    channel = found;
-    return channel.join().then(function () {
-      print('Joined channel as ' + identity, 'me');
-      channel.on('messageAdded', function (message) { printMessage(message.author, message.body); });
-      input.disabled = false;
+  function start() {
+    var stored = storedIdentity();
+    var loggingIn = notice('Logging in…');
+    fetchToken(stored).then(function (data) {
+      loggingIn.remove();
+      identity = data.identity;
+      token = data.token;
+      rememberIdentity(identity);
+      if (stored === identity) notice('Welcome back, ' + identity);
+      else notice('You have been assigned a random username of ' + identity, 'me');
+      return Twilio.Chat.Client.create(token);
+    }).then(function (created) {
+      client = created;
+      wireClient();
+      setConnection(client.connectionState);
+      showProfile();
+      return Promise.all([loadMyChannels(), openGeneral()]);
+    }).then(function () {
+      ui.input.focus();
+    }).catch(function (err) {
+      notice('Something went wrong: ' + err.message, 'error');
     });
   }
 
-  print('Logging in…');
-  fetchToken().then(function (data) {
-    identity = data.identity;
-    print('You have been assigned a random username of ' + identity);
-    return Twilio.Chat.Client.create(data.token);
-  }).then(function (client) {
-    client.on('connectionStateChanged', function (state) {
-      connection.textContent = state === 'connected' ? 'Connected' : 'Reconnecting…';
-      connection.dataset.state = state;
+  function refreshToken() {
+    return fetchToken(identity).then(function (data) {
+      token = data.token;
+      return client.updateToken(token);
     });
-    client.on('tokenAboutToExpire', function () {
-      fetch('/token?device=browser&identity=' + encodeURIComponent(identity))
-        .then(function (r) { return r.json(); })
-        .then(function (data) { client.updateToken(data.token); });
+  }
+
+  // ------------------------------------------------------------------ profile and users
+  function showProfile() {
+    var user = client.user;
+    var me = users[identity] = users[identity] || {};
+    if (user && typeof user === 'object') {
+      me.friendlyName = user.friendlyName || user.friendly_name || null;
+      me.online = true;
+      if (has(user, 'on')) user.on('updated', function () { rememberUser(user); });
+    }
+    ui.myName.textContent = displayName(identity);
+    ui.myDot.className = 'dot online';
+    ui.displayName.value = me.friendlyName || '';
+    ui.displayName.placeholder = identity;
+    ui.displayName.disabled = false;
+    ui.profileForm.querySelector('button').disabled = false;
+  }
+
+  function rememberUser(user) {
+    var who = user.identity;
+    users[who] = users[who] || {};
+    users[who].friendlyName = user.friendlyName || null;
+    users[who].online = user.online === true;
+    refreshNames(who);
+    renderMemberDot(who);
+  }
+
+  // A user's name and reachability, fetched once and kept current by `updated` events.
+  var userRequests = {};
+  function loadUser(who) {
+    if (userRequests[who] || !has(client, 'getUser')) return userRequests[who] || Promise.resolve(null);
+    userRequests[who] = client.getUser(who).then(function (user) {
+      rememberUser(user);
+      if (has(user, 'on')) user.on('updated', function () { rememberUser(user); });
+      return user;
+    }).catch(function () { return null; });
+    return userRequests[who];
+  }
+
+  ui.profileForm.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var name = ui.displayName.value.trim();
+    var user = client && client.user;
+    if (!has(user, 'updateFriendlyName')) return showError(ui.sidebarError, new Error('Display names are not available'));
+    user.updateFriendlyName(name).then(function () {
+      users[identity].friendlyName = name || null;
+      refreshNames(identity);
+      showError(ui.sidebarError, null);
+    }, function (err) { showError(ui.sidebarError, err); });
+  });
+
+  // ------------------------------------------------------------------ connection
+  function setConnection(state) {
+    ui.connection.dataset.state = state;
+    var text = {
+      connected: 'Connected', connecting: 'Reconnecting… messages you send will go out once back.',
+      disconnected: 'Disconnected', denied: 'Signed out: your session ended. Reload the page to sign in again.',
+      error: 'Connection error. Retrying…'
+    }[state] || 'Connecting…';
+    ui.connection.textContent = text;
+    ui.app.dataset.connection = state;
+  }
+
+  // ------------------------------------------------------------------ client events
+  function channelSidOf(thing) {
+    if (!thing) return null;
+    if (thing.channel && thing.channel.sid) return thing.channel.sid;
+    return thing.channel_sid || thing.channelSid || null;
+  }
+  function isOpen(thing) { return view && channelSidOf(thing) === view.channel.sid; }
+  function unwrap(arg, key) { return arg && arg[key] && arg.updateReasons ? arg[key] : arg; }
+
+  function wireClient() {
+    client.on('connectionStateChanged', setConnection);
+    client.on('tokenAboutToExpire', refreshToken);
+    client.on('tokenExpired', refreshToken);
+    client.on('messageAdded', onMessageAdded);
+    client.on('messageUpdated', function (arg) {
+      var message = unwrap(arg, 'message');
+      if (isOpen(message)) replaceMessage(message);
     });
-    connection.textContent = 'Connected';
-    connection.dataset.state = 'connected';
+    client.on('messageRemoved', function (message) {
+      if (isOpen(message)) removeMessage(message);
+    });
+    client.on('typingStarted', function (member) { setTyping(member, true); });
+    client.on('typingEnded', function (member) { setTyping(member, false); });
+    client.on('memberJoined', function (member) { if (isOpen(member)) loadMembers(); });
+    client.on('memberLeft', function (member) { if (isOpen(member)) loadMembers(); });
+    client.on('memberUpdated', function (arg) {
+      var member = unwrap(arg, 'member');
+      if (isOpen(member)) loadMembers();
+    });
+    client.on('userUpdated', function (arg) {
+      var user = unwrap(arg, 'user');
+      if (user && user.identity) rememberUser(user);
+    });
+    client.on('channelJoined', function (channel) { addMyChannel(channel); });
+    client.on('channelInvited', function (channel) { addInvite(channel); });
+    client.on('channelLeft', function (channel) { dropChannel(channel); });
+    client.on('channelRemoved', function (channel) { dropChannel(channel); removeInvite(channel); });
+    client.on('channelUpdated', function (arg) {
+      var channel = unwrap(arg, 'channel');
+      if (channel && channels[channel.sid]) renderMyChannels();
+      if (view && channel && channel.sid === view.channel.sid) renderHeader();
+    });
+  }
+
+  // ------------------------------------------------------------------ sidebar
+  function loadMyChannels() {
+    return client.getSubscribedChannels().then(function (paginator) {
+      return collect(paginator);
+    }).then(function (list) {
+      list.forEach(function (channel) {
+        if (channel.status === 'invited') addInvite(channel);
+        else if (channel.status === 'joined') addMyChannel(channel, true);
+      });
+      renderMyChannels();
+      return Promise.all(list.filter(function (c) { return c.status === 'joined'; }).map(loadUnread));
+    }).then(renderMyChannels);
+  }
+
+  function collect(paginator) {
+    var items = paginator.items.slice();
+    if (!paginator.hasNextPage) return Promise.resolve(items);
+    return paginator.nextPage().then(function (next) {
+      return collect(next).then(function (rest) { return items.concat(rest); });
+    });
+  }
+
+  function loadUnread(channel) {
+    if (!has(channel, 'getUnconsumedMessagesCount')) return Promise.resolve();
+    return channel.getUnconsumedMessagesCount().then(function (count) {
+      if (view && view.channel.sid === channel.sid) return;
+      unread[channel.sid] = count || 0;
+    }).catch(function () { /* not a member any more */ });
+  }
+
+  function addMyChannel(channel, quiet) {
+    channels[channel.sid] = channel;
+    delete invited[channel.sid];
+    renderInvites();
+    if (!quiet) renderMyChannels();
+  }
+
+  function dropChannel(channel) {
+    if (!channels[channel.sid]) return;
+    delete channels[channel.sid];
+    delete unread[channel.sid];
+    renderMyChannels();
+    if (view && view.channel.sid === channel.sid) openGeneral();
+  }
+
+  function renderMyChannels() {
+    clear(ui.myChannels);
+    Object.keys(channels).map(function (sid) { return channels[sid]; }).sort(function (a, b) {
+      return channelName(a).localeCompare(channelName(b));
+    }).forEach(function (channel) {
+      var item = el('li');
+      var button = el('button', 'channel-link');
+      button.type = 'button';
+      button.dataset.sid = channel.sid;
+      var prefix = el('span', 'channel-prefix', channel.isPrivate ? '◆' : '#');
+      prefix.setAttribute('aria-hidden', 'true');
+      button.appendChild(prefix);
+      button.appendChild(el('span', 'channel-name', channelName(channel)));
+      if (channel.isPrivate) button.appendChild(el('span', 'visually-hidden', ' (private)'));
+      var count = unread[channel.sid] || 0;
+      if (count > 0) {
+        var badge = el('span', 'badge', count > 99 ? '99+' : String(count));
+        badge.setAttribute('aria-label', count + ' unread');
+        button.appendChild(badge);
+        button.classList.add('has-unread');
+      }
+      if (view && view.channel.sid === channel.sid) button.setAttribute('aria-current', 'page');
+      button.addEventListener('click', function () { openChannel(channel); });
+      item.appendChild(button);
+      ui.myChannels.appendChild(item);
+    });
+    if (!ui.myChannels.firstChild) ui.myChannels.appendChild(el('li', 'hint', 'No channels yet'));
+  }
+
+  function addInvite(channel) {
+    if (channels[channel.sid]) return;
+    invited[channel.sid] = channel;
+    renderInvites();
+    announce('You were invited to ' + channelName(channel));
+  }
+  function removeInvite(channel) {
+    delete invited[channel.sid];
+    renderInvites();
+  }
+
+  function renderInvites() {
+    clear(ui.invites);
+    var sids = Object.keys(invited);
+    ui.invitesSection.hidden = sids.length === 0;
+    sids.forEach(function (sid) {
+      var channel = invited[sid];
+      var item = el('li', 'invite');
+      item.appendChild(el('span', 'channel-name', channelName(channel)));
+      var accept = el('button', 'small-button', 'Accept');
+      accept.type = 'button';
+      accept.setAttribute('aria-label', 'Accept invitation to ' + channelName(channel));
+      accept.addEventListener('click', function () {
+        channel.join().then(function () {
+          addMyChannel(channel);
+          openChannel(channel);
+        }, function (err) { showError(ui.sidebarError, err); });
+      });
+      var decline = el('button', 'small-button secondary', 'Decline');
+      decline.type = 'button';
+      decline.setAttribute('aria-label', 'Decline invitation to ' + channelName(channel));
+      decline.addEventListener('click', function () {
+        if (!has(channel, 'decline')) return showError(ui.sidebarError, new Error('Declining is not available'));
+        channel.decline().then(function () { removeInvite(channel); }, function (err) { showError(ui.sidebarError, err); });
+      });
+      item.appendChild(accept);
+      item.appendChild(decline);
+      ui.invites.appendChild(item);
+    });
+  }
+
+  ui.browse.addEventListener('click', function () {
+    if (!has(client, 'getPublicChannelDescriptors')) return showError(ui.sidebarError, new Error('Browsing is not available'));
+    client.getPublicChannelDescriptors().then(collect).then(function (descriptors) {
+      clear(ui.publicChannels);
+      var others = descriptors.filter(function (d) { return !channels[d.sid]; });
+      if (!others.length) ui.publicChannels.appendChild(el('li', 'hint', 'You are in every public channel'));
+      others.forEach(function (descriptor) {
+        var item = el('li', 'public-channel');
+        item.appendChild(el('span', 'channel-name', '# ' + channelName(descriptor)));
+        if (descriptor.membersCount !== undefined) item.appendChild(el('span', 'hint', descriptor.membersCount + ' members'));
+        var join = el('button', 'small-button', 'Join');
+        join.type = 'button';
+        join.setAttribute('aria-label', 'Join ' + channelName(descriptor));
+        join.addEventListener('click', function () {
+          var getting = has(descriptor, 'getChannel') ? descriptor.getChannel() : client.getChannelBySid(descriptor.sid);
+          getting.then(function (channel) {
+            return channel.join().then(function () { return channel; });
+          }).then(function (channel) {
+            item.remove();
+            addMyChannel(channel);
+            openChannel(channel);
+          }, function (err) { showError(ui.sidebarError, err); });
+        });
+        item.appendChild(join);
+        ui.publicChannels.appendChild(item);
+      });
+    }, function (err) { showError(ui.sidebarError, err); });
+  });
+
+  ui.createForm.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var friendlyName = $('create-name').value.trim();
+    var uniqueName = $('create-unique').value.trim();
+    if (!friendlyName) return;
+    var options = { friendlyName: friendlyName, isPrivate: $('create-private').checked };
+    if (uniqueName) options.uniqueName = uniqueName;
+    client.createChannel(options).then(function (channel) {
+      return channel.status === 'joined' ? channel : channel.join().then(function () { return channel; });
+    }).then(function (channel) {
+      ui.createForm.reset();
+      ui.createDetails.open = false;
+      showError(ui.sidebarError, null);
+      addMyChannel(channel);
+      openChannel(channel);
+    }, function (err) { showError(ui.sidebarError, err); });
+  });
+
+  ui.leave.addEventListener('click', function () {
+    var channel = view && view.channel;
+    if (!channel || !has(channel, 'leave')) return;
+    channel.leave().then(function () { dropChannel(channel); }, function (err) { showError(ui.composerError, err); });
+  });
+
+  // Narrow screens: the sidebar and the member list slide over the conversation.
+  function setPanel(name, open) {
+    ui.app.dataset[name] = open ? 'open' : 'closed';
+    var toggle = name === 'sidebar' ? ui.sidebarToggle : ui.membersToggle;
+    toggle.setAttribute('aria-expanded', String(open));
+    ui.scrim.hidden = ui.app.dataset.sidebar !== 'open' && ui.app.dataset.members !== 'open';
+  }
+  ui.sidebarToggle.addEventListener('click', function () {
+    setPanel('sidebar', ui.app.dataset.sidebar !== 'open');
+    if (ui.app.dataset.sidebar === 'open') ui.sidebar.querySelector('button, input').focus();
+  });
+  ui.membersToggle.addEventListener('click', function () { setPanel('members', ui.app.dataset.members !== 'open'); });
+  ui.scrim.addEventListener('click', function () { setPanel('sidebar', false); setPanel('members', false); });
+  document.addEventListener('keydown', function (event) {
+    if (event.key !== 'Escape') return;
+    if (ui.app.dataset.sidebar === 'open') { setPanel('sidebar', false); ui.sidebarToggle.focus(); }
+    if (ui.app.dataset.members === 'open') { setPanel('members', false); ui.membersToggle.focus(); }
+  });
+
+  // ------------------------------------------------------------------ opening a channel
+  function openGeneral() {
     return client.getChannelByUniqueName('general').catch(function () {
       return client.createChannel({ uniqueName: 'general', friendlyName: 'General Chat Channel' })
         .catch(function () { return client.getChannelByUniqueName('general'); });
+    }).then(function (channel) {
+      if (channel.status === 'joined') return channel;
+      return channel.join().then(function () {
+        notice('Joined channel as ' + identity, 'me');
+        return channel;
+      });
+    }).then(function (channel) {
+      addMyChannel(channel);
+      return openChannel(channel);
     });
-  }).then(setupChannel).catch(function (err) {
-    print('Something went wrong: ' + err.message, 'error');
+  }
+
+  function openChannel(channel) {
+    view = { channel: channel, messages: [], paginator: null, horizon: null, typing: {}, loading: false };
+    var current = view;
+    setPanel('sidebar', false);
+    clear(ui.list);
+    clear(ui.members);
+    ui.typing.textContent = '';
+    ui.pill.hidden = true;
+    ui.loadOlder.hidden = true;
+    renderHeader();
+    unread[channel.sid] = 0;
+    renderMyChannels();
+    setComposerEnabled(true);
+    var horizon = channel.lastConsumedMessageIndex;
+    view.horizon = horizon === undefined ? null : horizon;
+    loadMembers();
+    return channel.getMessages(PAGE_SIZE).then(function (paginator) {
+      if (view !== current) return;
+      view.paginator = paginator;
+      view.messages = paginator.items.slice();
+      renderAll();
+      scrollToHorizonOrBottom();
+      ui.loadOlder.hidden = !paginator.hasPrevPage;
+      markRead();
+    }, function (err) { notice('Could not load messages: ' + err.message, 'error'); });
+  }
+
+  function renderHeader() {
+    var channel = view.channel;
+    ui.title.textContent = (channel.isPrivate ? '◆ ' : '#') + channelName(channel);
+    ui.meta.textContent = channel.uniqueName && channel.uniqueName !== channelName(channel) ? channel.uniqueName : '';
+    ui.composerLabel.textContent = 'Message ' + channelName(channel);
+    ui.input.placeholder = 'Message ' + channelName(channel);
+    ui.leave.hidden = !has(channel, 'leave') || channel.uniqueName === 'general';
+    document.title = channelName(channel) + ' · Chat';
+  }
+
+  function setComposerEnabled(enabled) {
+    ui.input.disabled = !enabled;
+    ui.send.disabled = !enabled;
+    ui.attach.disabled = !enabled;
+  }
+
+  // ------------------------------------------------------------------ members, presence, typing
+  function loadMembers() {
+    var current = view;
+    if (!has(current.channel, 'getMembers')) {
+      ui.membersCount.textContent = current.channel.membersCount || '';
+      return Promise.resolve();
+    }
+    return current.channel.getMembers().then(function (members) {
+      if (view !== current) return;
+      ui.membersCount.textContent = String(members.length);
+      clear(ui.members);
+      members.slice().sort(function (a, b) { return a.identity.localeCompare(b.identity); }).forEach(function (member) {
+        var item = el('li', 'member');
+        item.dataset.member = member.identity;
+        var dot = el('span', 'dot');
+        dot.setAttribute('aria-hidden', 'true');
+        item.appendChild(dot);
+        item.appendChild(nameSpan(member.identity, 'member-name'));
+        if (member.identity === identity) item.appendChild(el('span', 'hint', '(you)'));
+        item.appendChild(el('span', 'visually-hidden presence', ''));
+        ui.members.appendChild(item);
+        renderMemberDot(member.identity);
+        loadUser(member.identity);
+      });
+    }, function () { /* the channel went away meanwhile */ });
+  }
+
+  function renderMemberDot(who) {
+    var item = ui.members.querySelector('[data-member="' + CSS.escape(who) + '"]');
+    if (!item) return;
+    var known = users[who] || {};
+    var online = who === identity ? true : known.online === true;
+    item.querySelector('.dot').className = 'dot ' + (online ? 'online' : 'offline');
+    item.querySelector('.presence').textContent = online ? ', online' : ', offline';
+    item.dataset.online = String(online);
+  }
+
+  function setTyping(member, on) {
+    if (!member || !isOpen(member) || member.identity === identity) return;
+    if (on) view.typing[member.identity] = true; else delete view.typing[member.identity];
+    renderTyping();
+  }
+
+  function renderTyping() {
+    if (!view) return;
+    var names = Object.keys(view.typing).map(displayName);
+    var text = '';
+    if (names.length === 1) text = names[0] + ' is typing…';
+    else if (names.length === 2) text = names[0] + ' and ' + names[1] + ' are typing…';
+    else if (names.length > 2) text = 'Several people are typing…';
+    ui.typing.textContent = text;
+  }
+
+  // ------------------------------------------------------------------ the timeline
+  function atBottom() {
+    return ui.messages.scrollHeight - ui.messages.scrollTop - ui.messages.clientHeight < 48;
+  }
+  function scrollToBottom() {
+    ui.messages.scrollTop = ui.messages.scrollHeight;
+    ui.pill.hidden = true;
+  }
+  function scrollToHorizonOrBottom() {
+    var marker = ui.list.querySelector('.unread-marker');
+    if (marker && marker.offsetTop > ui.messages.clientHeight / 2) ui.messages.scrollTop = marker.offsetTop - 24;
+    else scrollToBottom();
+  }
+
+  function onMessageAdded(message) {
+    var sid = channelSidOf(message);
+    if (!view || sid !== view.channel.sid) {
+      if (channels[sid] && message.author !== identity) {
+        unread[sid] = (unread[sid] || 0) + 1;
+        renderMyChannels();
+        announce('New message in ' + channelName(channels[sid]));
+      }
+      return;
+    }
+    if (view.messages.some(function (m) { return m.sid === message.sid; })) return;
+    var stick = atBottom() || message.author === identity;
+    var previous = view.messages[view.messages.length - 1];
+    view.messages.push(message);
+    appendNodes(ui.list, nodesFor(message, previous));
+    delete view.typing[message.author];
+    renderTyping();
+    if (message.author !== identity) announce(displayName(message.author) + ': ' + (message.body || 'sent a picture'));
+    if (stick) {
+      scrollToBottom();
+      markRead();
+    } else {
+      ui.pill.hidden = false;
+    }
+  }
+
+  function markRead() {
+    if (!view || !view.messages.length || document.hidden) return;
+    var last = view.messages[view.messages.length - 1].index;
+    var channel = view.channel;
+    if (has(channel, 'advanceLastConsumedMessageIndex')) channel.advanceLastConsumedMessageIndex(last).catch(function () {});
+    unread[channel.sid] = 0;
+  }
+  document.addEventListener('visibilitychange', function () { if (!document.hidden && atBottom()) markRead(); });
+
+  function replaceMessage(message) {
+    var found = view.messages.findIndex(function (m) { return m.sid === message.sid; });
+    if (found < 0) return;
+    view.messages[found] = message;
+    rerenderKeepingScroll();
+  }
+  function removeMessage(message) {
+    view.messages = view.messages.filter(function (m) { return m.sid !== message.sid; });
+    rerenderKeepingScroll();
+  }
+  function rerenderKeepingScroll() {
+    if (atBottom()) { renderAll(); scrollToBottom(); } else keepingPosition(renderAll);
+  }
+
+  // Re-render without moving what the reader looks at: the first message in view stays put.
+  function offsetOf(item) { return item.getBoundingClientRect().top - ui.messages.getBoundingClientRect().top; }
+  function keepingPosition(render) {
+    var anchor = null;
+    var items = ui.list.querySelectorAll('.message');
+    for (var i = 0; i < items.length; i++) {
+      if (offsetOf(items[i]) + items[i].offsetHeight > 0) { anchor = items[i]; break; }
+    }
+    var sid = anchor && anchor.dataset.sid;
+    var before = anchor ? offsetOf(anchor) : 0;
+    render();
+    var again = sid && ui.list.querySelector('[data-sid="' + CSS.escape(sid) + '"]');
+    if (again) ui.messages.scrollTop += offsetOf(again) - before;
+  }
+
+  function renderAll() {
+    clear(ui.list);
+    var previous = null;
+    view.messages.forEach(function (message) {
+      appendNodes(ui.list, nodesFor(message, previous));
+      previous = message;
+    });
+  }
+  function appendNodes(parent, nodes) { nodes.forEach(function (node) { parent.appendChild(node); }); }
+
+  function dayKey(date) { return date.getFullYear() + '-' + date.getMonth() + '-' + date.getDate(); }
+  function dayLabel(date) {
+    var today = new Date();
+    var yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+    if (dayKey(date) === dayKey(today)) return 'Today';
+    if (dayKey(date) === dayKey(yesterday)) return 'Yesterday';
+    return date.toLocaleDateString(undefined, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+  }
+  function dateOf(message) { return message.dateCreated || message.timestamp || new Date(); }
+
+  // The nodes one message adds after `previous`: a day separator, the unread marker, the message.
+  function nodesFor(message, previous) {
+    var nodes = [];
+    var date = dateOf(message);
+    var newDay = !previous || dayKey(dateOf(previous)) !== dayKey(date);
+    if (newDay) {
+      var separator = el('li', 'day-separator');
+      separator.appendChild(el('span', null, dayLabel(date)));
+      nodes.push(separator);
+    }
+    var horizon = view.horizon;
+    var firstUnread = horizon !== null && message.index > horizon && (!previous || previous.index <= horizon);
+    if (firstUnread && message.author !== identity) {
+      var marker = el('li', 'unread-marker');
+      marker.appendChild(el('span', null, 'New since you last read'));
+      nodes.push(marker);
+    }
+    var continued = !newDay && !firstUnread && previous && previous.author === message.author &&
+      date - dateOf(previous) < GROUP_GAP_MS;
+    nodes.push(messageNode(message, continued));
+    return nodes;
+  }
+
+  function messageNode(message, continued) {
+    var mine = message.author === identity;
+    var item = el('li', 'message' + (continued ? ' continued' : '') + (mine ? ' me' : ''));
+    item.dataset.sid = message.sid;
+    item.dataset.index = String(message.index);
+    var meta = el('div', 'meta' + (continued ? ' visually-hidden' : ''));
+    meta.appendChild(nameSpan(message.author, 'author'));
+    loadUser(message.author);
+    var date = dateOf(message);
+    var time = el('time', 'time', date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
+    time.dateTime = date.toISOString();
+    time.title = date.toLocaleString();
+    meta.appendChild(time);
+    item.appendChild(meta);
+    var body = el('div', 'body');
+    if (message.type === 'media' && message.media) body.appendChild(pictureNode(message));
+    if (message.body) appendLinkified(body, message.body);
+    if (message.wasEdited) body.appendChild(el('span', 'edited', ' (edited)'));
+    item.appendChild(body);
+    if (canModify(message)) {
+      item.appendChild(actionsNode(message));
+      // Touch screens have no hover: a tap on the message shows its buttons.
+      item.addEventListener('click', function (event) {
+        if (event.target.closest('a, button, form')) return;
+        item.classList.toggle('selected');
+      });
+    }
+    return item;
+  }
+
+  // URLs become links only for http(s); everything is built from text nodes.
+  var URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/gi;
+  function appendLinkified(parent, text) {
+    var last = 0;
+    text.replace(URL_PATTERN, function (match, offset) {
+      var trimmed = match.replace(/[.,;:!?)\]}]+$/, '');
+      var url = null;
+      try { url = new URL(trimmed); } catch (e) { url = null; }
+      if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return match;
+      parent.appendChild(document.createTextNode(text.slice(last, offset)));
+      var link = el('a', null, trimmed);
+      link.href = url.href;
+      link.rel = 'noopener noreferrer';
+      link.target = '_blank';
+      parent.appendChild(link);
+      last = offset + trimmed.length;
+      return match;
+    });
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  // Pictures are fetched with the access token and shown from a blob: URL.
+  var pictures = {};
+  function pictureNode(message) {
+    var media = message.media;
+    var figure = el('figure', 'picture');
+    var img = el('img');
+    img.alt = media.filename ? 'Picture: ' + media.filename : 'Picture';
+    img.loading = 'lazy';
+    figure.appendChild(img);
+    if (!pictures[media.sid]) {
+      pictures[media.sid] = fetch('/media/' + encodeURIComponent(media.sid), {
+        headers: { Authorization: 'Bearer ' + token }
+      }).then(function (response) {
+        if (!response.ok) throw new Error('Picture not available');
+        return response.blob();
+      }).then(function (blob) { return URL.createObjectURL(blob); });
+      pictures[media.sid].catch(function () { delete pictures[media.sid]; });
+    }
+    pictures[media.sid].then(function (url) {
+      var stick = atBottom();
+      img.src = url;
+      img.addEventListener('load', function () { if (stick) scrollToBottom(); });
+    }, function (err) { figure.replaceChild(el('span', 'hint', err.message), img); });
+    return figure;
+  }
+
+  function canModify(message) {
+    if (message.author === identity) return true;
+    // Channel creators hold the channel admin role, which may edit and delete anyone's messages.
+    return !!(view && view.channel.createdBy === identity);
+  }
+
+  function actionsNode(message) {
+    var box = el('div', 'actions');
+    if (message.type !== 'media' || message.body) {
+      var edit = el('button', 'small-button secondary', 'Edit');
+      edit.type = 'button';
+      edit.setAttribute('aria-label', 'Edit message');
+      edit.addEventListener('click', function () { startEdit(message); });
+      box.appendChild(edit);
+    }
+    var remove = el('button', 'small-button secondary', 'Delete');
+    remove.type = 'button';
+    remove.setAttribute('aria-label', 'Delete message');
+    remove.addEventListener('click', function () {
+      if (!window.confirm('Delete this message?')) return;
+      if (!has(message, 'remove')) return showError(ui.composerError, new Error('Deleting is not available'));
+      message.remove().catch(function (err) { showError(ui.composerError, err); });
+    });
+    box.appendChild(remove);
+    return box;
+  }
+
+  function startEdit(message) {
+    var item = ui.list.querySelector('[data-sid="' + CSS.escape(message.sid) + '"]');
+    if (!item || item.querySelector('.edit-form')) return;
+    var body = item.querySelector('.body');
+    var form = el('form', 'edit-form');
+    var label = el('label', 'visually-hidden', 'Edit message');
+    var area = el('textarea');
+    area.id = 'edit-' + message.sid;
+    label.htmlFor = area.id;
+    area.value = message.body || '';
+    area.rows = Math.min(6, (message.body || '').split('\n').length + 1);
+    var save = el('button', 'small-button', 'Save');
+    save.type = 'submit';
+    var cancel = el('button', 'small-button secondary', 'Cancel');
+    cancel.type = 'button';
+    form.appendChild(label);
+    form.appendChild(area);
+    form.appendChild(save);
+    form.appendChild(cancel);
+    body.hidden = true;
+    item.insertBefore(form, body.nextSibling);
+    area.focus();
+    function done() { form.remove(); body.hidden = false; ui.input.focus(); }
+    function submit() {
+      var text = area.value;
+      if (!text.trim() || text === message.body) return done();
+      if (!has(message, 'updateBody')) { done(); return showError(ui.composerError, new Error('Editing is not available')); }
+      message.updateBody(text).then(done, function (err) { showError(ui.composerError, err); });
+    }
+    form.addEventListener('submit', function (event) { event.preventDefault(); submit(); });
+    cancel.addEventListener('click', done);
+    area.addEventListener('keydown', function (event) {
+      if (event.key === 'Escape') { event.preventDefault(); done(); }
+      if (event.key === 'Enter' && !event.shiftKey) { event.preventDefault(); submit(); }
+    });
+  }
+
+  // History: scrolling to the top loads the previous page and keeps the view where it was.
+  function loadOlder() {
+    if (!view || view.loading || !view.paginator || !view.paginator.hasPrevPage) return;
+    var current = view;
+    current.loading = true;
+    current.paginator.prevPage().then(function (paginator) {
+      if (view !== current) return;
+      var known = {};
+      current.messages.forEach(function (m) { known[m.sid] = true; });
+      var older = paginator.items.filter(function (m) { return !known[m.sid]; });
+      current.paginator = paginator;
+      current.messages = older.concat(current.messages);
+      ui.loadOlder.hidden = !paginator.hasPrevPage;
+      keepingPosition(renderAll);
+    }).catch(function (err) {
+      notice('Could not load older messages: ' + err.message, 'error');
+    }).then(function () { current.loading = false; });
+  }
+  ui.loadOlder.addEventListener('click', loadOlder);
+  ui.messages.addEventListener('scroll', function () {
+    if (ui.messages.scrollTop < 80) loadOlder();
+    if (atBottom()) { ui.pill.hidden = true; markRead(); }
+  });
+  ui.pill.addEventListener('click', function () { scrollToBottom(); markRead(); ui.input.focus(); });
+
+  // ------------------------------------------------------------------ composer
+  function lastOwnMessage() {
+    for (var i = view.messages.length - 1; i >= 0; i--) {
+      var message = view.messages[i];
+      if (message.author === identity && (message.type !== 'media' || message.body)) return message;
+    }
+    return null;
+  }
+
+  function autosize() {
+    ui.input.style.height = 'auto';
+    ui.input.style.height = Math.min(ui.input.scrollHeight, 200) + 'px';
+  }
+
+  ui.input.addEventListener('keydown', function (event) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      ui.composer.requestSubmit();
+    } else if (event.key === 'ArrowUp' && ui.input.value === '' && view) {
+      var own = lastOwnMessage();
+      if (own) { event.preventDefault(); startEdit(own); }
+    }
+  });
+  ui.input.addEventListener('input', function () {
+    autosize();
+    showError(ui.composerError, null);
+    var now = Date.now();
+    if (view && ui.input.value && now - lastTyping > 2000 && has(view.channel, 'typing')) {
+      lastTyping = now;
+      view.channel.typing().catch(function () {});
+    }
   });
 
-  form.addEventListener('submit', function (event) {
+  ui.composer.addEventListener('submit', function (event) {
     event.preventDefault();
-    var text = input.value;
-    if (!channel || !text.trim()) return;
-    input.value = '';
-    channel.sendMessage(text).catch(function (err) { print('Not sent: ' + err.message, 'error'); });
+    var text = ui.input.value;
+    if (!view || !text.trim()) return;
+    ui.input.value = '';
+    autosize();
+    lastTyping = 0;
+    view.channel.sendMessage(text).catch(function (err) {
+      ui.input.value = ui.input.value || text;
+      showError(ui.composerError, new Error('Not sent: ' + err.message));
+    });
   });
-  input.disabled = true;
+
+  // Pictures: the button, drag and drop, or paste.
+  function sendPicture(file) {
+    if (!view || !file) return;
+    if (PICTURE_TYPES.indexOf(file.type) < 0) {
+      return showError(ui.composerError, new Error('Only pictures can be sent: PNG, JPEG, GIF or WebP.'));
+    }
+    if (file.size > MAX_PICTURE) {
+      return showError(ui.composerError, new Error('That picture is larger than 5 MB. Please pick a smaller one.'));
+    }
+    var form = new FormData();
+    form.append('media', file, file.name || 'picture');
+    form.append('channel', view.channel.sid);
+    showError(ui.composerError, null);
+    ui.composerError.textContent = 'Sending picture…';
+    fetch('/media', { method: 'POST', body: form, headers: { Authorization: 'Bearer ' + token } })
+      .then(function (response) {
+        return response.json().then(function (data) {
+          if (!response.ok) throw new Error(data.message || 'Upload failed');
+          showError(ui.composerError, null);
+        });
+      }).catch(function (err) { showError(ui.composerError, new Error('Picture not sent: ' + err.message)); });
+  }
+  ui.attach.addEventListener('click', function () { ui.fileInput.click(); });
+  ui.fileInput.addEventListener('change', function () {
+    sendPicture(ui.fileInput.files[0]);
+    ui.fileInput.value = '';
+  });
+  var dragDepth = 0;
+  ui.timeline.parentNode.addEventListener('dragenter', function (event) {
+    if (!view || !event.dataTransfer || Array.prototype.indexOf.call(event.dataTransfer.types, 'Files') < 0) return;
+    dragDepth++;
+    ui.dropZone.hidden = false;
+  });
+  ui.timeline.parentNode.addEventListener('dragleave', function () {
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (!dragDepth) ui.dropZone.hidden = true;
+  });
+  ui.timeline.parentNode.addEventListener('dragover', function (event) { event.preventDefault(); });
+  ui.timeline.parentNode.addEventListener('drop', function (event) {
+    event.preventDefault();
+    dragDepth = 0;
+    ui.dropZone.hidden = true;
+    var files = event.dataTransfer && event.dataTransfer.files;
+    if (files && files.length) sendPicture(files[0]);
+  });
+  ui.input.addEventListener('paste', function (event) {
+    var files = event.clipboardData && event.clipboardData.files;
+    if (files && files.length) { event.preventDefault(); sendPicture(files[0]); }
+  });
+
+  // ------------------------------------------------------------------ invite
+  ui.inviteForm.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var who = ui.inviteIdentity.value.trim();
+    if (!who || !view) return;
+    if (!has(view.channel, 'invite')) return showError(ui.inviteStatus, new Error('Inviting is not available'));
+    view.channel.invite(who).then(function () {
+      ui.inviteIdentity.value = '';
+      ui.inviteStatus.textContent = 'Invited ' + who;
+    }, function (err) { showError(ui.inviteStatus, err); });
+  });
+
+  start();
 })();

@@ -11,7 +11,8 @@ def open_page(browser, server, **context_options):
     page.goto(server.url + "/")
     expect(page.locator(".info", has_text="You have been assigned a random username of")).to_be_visible()
     expect(page.locator(".info", has_text="Joined channel as")).to_be_visible()
-    name = re.search(r"username of (\S+)", page.locator(".info").nth(1).inner_text()).group(1)
+    welcome = page.locator(".info", has_text="random username of").inner_text()
+    name = re.search(r"username of (\S+)", welcome).group(1)
     return page, name
 
 
