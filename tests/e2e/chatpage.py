@@ -26,7 +26,8 @@ class Person:
         self.page.press("#chat-input", "Enter")
 
     def message(self, text: str):
-        return self.page.locator(".message", has_text=text)
+        """The message whose body shows `text` (author names are random and must not match)."""
+        return self.page.locator(".message").filter(has=self.page.locator(".body", has_text=text))
 
     def open_channel(self, name: str) -> None:
         self.page.locator("#my-channels .channel-link", has_text=name).click()
