@@ -24,6 +24,9 @@ class Listener:
     def deliver(self, event: Event) -> None:  # must not block
         raise NotImplementedError
 
+    def shut(self, code: int, reason: str) -> None:  # close the connection soon, must not block
+        raise NotImplementedError
+
 
 class Hub:
     def __init__(self, load_between: Callable[[int, int], list[Event]], last_seq: int):
@@ -60,6 +63,13 @@ class Hub:
                 self._channels[sid].discard(listener)
                 if not self._channels[sid]:
                     del self._channels[sid]
+
+    def shut_all(self, code: int, reason: str) -> None:
+        """Close every connection (server shutdown); clients resume elsewhere or after restart."""
+        with self._lock:
+            listeners = list(self._subscriptions)
+        for listener in listeners:
+            listener.shut(code, reason)
 
     def dispatch(self, events: list[Event]) -> None:
         with self._lock:

@@ -58,5 +58,6 @@ class Chat:
         return self.store.write(after_commit=self.bus.publish)
 
     def close(self) -> None:
+        self.hub.shut_all(1001, "server shutting down")
         self.bus.stop()
         self.store.close()

@@ -36,11 +36,11 @@ def settings(tmp_path):
 class LiveServer:
     """create_app served by werkzeug's threaded server in a background thread."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, port: int = 0):
         self.settings = settings
         self.app = create_app(settings)
         self.chat = self.app.extensions["chat"]
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self._server = make_server("127.0.0.1", port, self.app, threaded=True)
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/ws"
@@ -57,8 +57,14 @@ class LiveServer:
 
     def stop(self) -> None:
         self._server.shutdown()
+        self._server.server_close()
         self._thread.join(timeout=5)
         self.chat.close()
+
+    def restart(self) -> None:
+        """Stop, then serve a new app on the same port and SQLite file (a process restart)."""
+        self.stop()
+        self.__init__(self.settings, self.port)
 
 
 @pytest.fixture
