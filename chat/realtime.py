@@ -32,6 +32,7 @@ CLOSE_UNAUTHORIZED = 4001  # hello missing, token invalid or expired
 CLOSE_SLOW_CONSUMER = 4008  # send queue overflowed
 CLOSE_GOING_AWAY = 1001  # server shutting down
 REPLAY_BATCH = 1000
+REPLAY_WAIT = 10.0  # seconds a replayed frame may wait for room in the send queue
 ABOUT_TO_EXPIRE = 180  # seconds before exp when tokenAboutToExpire is sent (as Twilio's SDK)
 RECEIVE_TICK = 1.0
 CLOSING_HANDSHAKE = 2.0  # seconds to wait for the client's close reply
@@ -82,16 +83,26 @@ class Connection(Listener):
     def deliver(self, event: Event) -> None:
         with self._lock:
             if self._pending is not None:
-                self._pending.append(event)
-                return
-        self._put(event.frame)
+                if len(self._pending) < self.queue.maxsize * 10:
+                    self._pending.append(event)
+                    return
+                self._pending = []  # live events outran the replay: start over on reconnect
+                overflow = True
+            else:
+                overflow = False
+        if overflow:
+            self.shut(CLOSE_SLOW_CONSUMER, "slow consumer: live events outran the replay")
+        else:
+            self._put(event.frame)
 
     def send(self, message: dict) -> None:
         self._put(dumps(message))
 
-    def _put(self, frame: str | None) -> None:
+    def _put(self, frame: str | None, wait: float = 0) -> None:
+        """Queue a frame; a full queue means the client stopped reading: close it (it resumes
+        from its last sequence number). `wait` lets a replay wait for room instead."""
         try:
-            self.queue.put_nowait(frame)
+            self.queue.put(frame, timeout=wait) if wait else self.queue.put_nowait(frame)
         except queue.Full:
             self.shut(CLOSE_SLOW_CONSUMER, "slow consumer: send queue full")
 
@@ -167,13 +178,22 @@ class Connection(Listener):
             if not batch:
                 break
             for row in batch:
-                self._put(Event.from_row(row, self.service_sid).frame)
+                if self.close_code is not None:
+                    return
+                self._put(Event.from_row(row, self.service_sid).frame, wait=REPLAY_WAIT)
             sent = batch[-1]["seq"]
-        with self._lock:
-            pending, self._pending = self._pending or [], None
-        for event in pending:
-            if event.seq is None or event.seq > until:
-                self._put(event.frame)
+        # Live events keep arriving in _pending while we flush it; switch to direct delivery
+        # only when it is empty, so nothing overtakes what was held back.
+        while True:
+            with self._lock:
+                pending = self._pending or []
+                if not pending:
+                    self._pending = None
+                    return
+                self._pending = []
+            for event in pending:
+                if event.seq is None or event.seq > until:
+                    self._put(event.frame, wait=REPLAY_WAIT)
 
     def check_token(self) -> None:
         if self.grant is None:

@@ -1,0 +1,55 @@
+"""A socket that stops reading is closed (code 4008 when the close frame gets through) and
+recovers everything on reconnect; nobody else notices."""
+
+import json
+import socket
+
+import websocket
+
+COUNT = 400
+BODY = "x" * 30_000  # large frames fill the kernel's socket buffers quickly
+
+
+def test_slow_consumer_is_cut_off_and_recovers(server_factory, ws_factory):
+    server = server_factory(send_queue_size=20)
+    fast = ws_factory("fast", live=server)
+    fast.call("channel.create", uniqueName="room")
+    fast.call("channel.join", channel="room")
+    slow = ws_factory("slow", live=server, sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
+    slow.call("channel.join", channel="room")
+    start = slow.hello["seq"]
+
+    for number in range(COUNT):
+        fast.call("message.send", channel="room", body=f"{number} {BODY}")
+    received = [fast.event("messageAdded")["data"]["index"] for _ in range(COUNT)]
+    assert received == list(range(COUNT))  # the fast reader is unaffected
+
+    # The slow reader now reads what reached it before it was cut off, then the end.
+    seen, last_seq, close_code = set(), start, None
+    slow.ws.settimeout(10)
+    while True:
+        try:
+            opcode, data = slow.ws.recv_data(control_frame=True)
+        except (websocket.WebSocketConnectionClosedException, ConnectionError):
+            break
+        except websocket.WebSocketTimeoutException:
+            raise AssertionError(f"the slow socket was not closed; it got {len(seen)} of {COUNT}") from None
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            close_code = int.from_bytes(data[:2], "big")
+            break
+        if opcode != websocket.ABNF.OPCODE_TEXT:
+            continue  # pings
+        try:
+            frame = json.loads(data)
+        except ValueError:
+            raise AssertionError(f"opcode {opcode} data {data[:60]!r} after {len(seen)}") from None
+        if frame.get("event") == "messageAdded":
+            seen.add(frame["data"]["index"])
+            last_seq = frame["seq"]
+    assert close_code in (4008, None)  # None: the connection was reset, its close frame stuck behind
+    assert len(seen) < COUNT
+
+    again = ws_factory("slow", live=server, since=last_seq)
+    while len(seen) < COUNT:
+        seen.add(again.event("messageAdded")["data"]["index"])
+    assert seen == set(range(COUNT))
