@@ -33,6 +33,7 @@ class Hub:
         self._load_between = load_between
         self._last_seq = last_seq
         self._lock = threading.Lock()
+        self._emptied = threading.Condition(self._lock)
         self._channels: dict[str, set[Listener]] = defaultdict(set)
         self._identities: dict[tuple[str, str], set[Listener]] = defaultdict(set)
         self._services: dict[str, set[Listener]] = defaultdict(set)
@@ -63,13 +64,18 @@ class Hub:
                 self._channels[sid].discard(listener)
                 if not self._channels[sid]:
                     del self._channels[sid]
+            if not self._subscriptions:
+                self._emptied.notify_all()
 
-    def shut_all(self, code: int, reason: str) -> None:
-        """Close every connection (server shutdown); clients resume elsewhere or after restart."""
+    def shut_all(self, code: int, reason: str, wait: float = 5.0) -> None:
+        """Close every connection (server shutdown) and wait until their handlers have
+        detached; clients resume elsewhere or after the restart."""
         with self._lock:
             listeners = list(self._subscriptions)
         for listener in listeners:
             listener.shut(code, reason)
+        with self._lock:
+            self._emptied.wait_for(lambda: not self._subscriptions, timeout=wait)
 
     def dispatch(self, events: list[Event]) -> None:
         with self._lock:

@@ -237,8 +237,8 @@ class Connection(Listener):
             pass
         finally:
             if self.grant is not None:
+                commands.disconnect(self)  # before detaching: shutdown waits for detach to close the store
                 self.chat.hub.detach(self)
-                commands.disconnect(self)
             if self.close_code is None:
                 self.close_code = 1000
                 self._put(None)

@@ -6,7 +6,7 @@ import socket
 
 import websocket
 
-COUNT = 400
+COUNT = 300
 BODY = "x" * 30_000  # large frames fill the kernel's socket buffers quickly
 
 
