@@ -77,8 +77,8 @@ def _sid(prefix: str, secret_free: bool = True):
 
 
 def _secret(raw: str) -> str:
-    if len(raw) < 16:
-        raise ValueError("expected at least 16 characters")
+    if len(raw) < 32:  # Twilio's are 32 characters; HS256 keys should not be shorter
+        raise ValueError("expected at least 32 characters")
     return raw
 
 

@@ -1,0 +1,96 @@
+"""Settings: strict parsing with one clear line per mistake, and the generated development .env."""
+
+import subprocess
+import sys
+
+import pytest
+from dotenv import dotenv_values
+
+from chat import envfile, settings
+from chat.ids import is_sid
+
+GOOD = {
+    "TWILIO_ACCOUNT_SID": "AC" + "a" * 32,
+    "TWILIO_AUTH_TOKEN": "t" * 32,
+    "TWILIO_API_KEY": "SK" + "b" * 32,
+    "TWILIO_API_SECRET": "s" * 32,
+    "TWILIO_IPM_SERVICE_SID": "IS" + "c" * 32,
+}
+
+
+def test_defaults_and_every_variable():
+    loaded = settings.load(GOOD)
+    assert (loaded.database_path, loaded.port, loaded.token_ttl, loaded.allow_client_identity) == (
+        "chat.db",
+        5000,
+        3600,
+        True,
+    )
+    custom = settings.load(
+        {
+            **GOOD,
+            "PORT": "8080",
+            "TOKEN_TTL": "600",
+            "ALLOW_CLIENT_IDENTITY": "false",
+            "ALLOWED_ORIGINS": "https://a.example, https://b.example/",
+            "DATABASE_PATH": "/tmp/x.db",
+        }
+    )
+    assert custom.port == 8080 and custom.token_ttl == 600 and not custom.allow_client_identity
+    assert custom.allowed_origins == ("https://a.example", "https://b.example")
+
+
+def test_chat_service_sid_is_an_alias():
+    env = {**GOOD}
+    sid = env.pop("TWILIO_IPM_SERVICE_SID")
+    assert settings.load({**env, "TWILIO_CHAT_SERVICE_SID": sid}).service_sid == sid
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("TWILIO_ACCOUNT_SID", "AC123"),
+        ("TWILIO_API_KEY", "AC" + "b" * 32),
+        ("TWILIO_IPM_SERVICE_SID", "ISxyz"),
+        ("PORT", "http"),
+        ("TOKEN_TTL", "999999"),
+        ("ALLOW_CLIENT_IDENTITY", "maybe"),
+        ("SQLITE_SYNCHRONOUS", "OFF"),
+    ],
+)
+def test_a_malformed_value_stops_with_one_line_naming_it(name, value):
+    with pytest.raises(SystemExit) as stopped:
+        settings.load({**GOOD, name: value})
+    message = str(stopped.value)
+    assert name in message and "\n" not in message
+
+
+def test_secrets_are_never_echoed():
+    with pytest.raises(SystemExit) as stopped:
+        settings.load({**GOOD, "TWILIO_API_SECRET": "short-secret"})
+    assert "short-secret" not in str(stopped.value)
+    assert "t" * 32 not in repr(settings.load(GOOD)) and "s" * 32 not in repr(settings.load(GOOD))
+
+
+def test_a_missing_credential_is_named():
+    env = {**GOOD}
+    del env["TWILIO_AUTH_TOKEN"]
+    with pytest.raises(SystemExit, match="TWILIO_AUTH_TOKEN"):
+        settings.load(env)
+
+
+def test_generated_env_is_valid_and_never_overwritten(tmp_path):
+    target = tmp_path / ".env"
+    result = subprocess.run(
+        [sys.executable, "-m", "chat.envfile", str(target)], capture_output=True, text=True, check=True
+    )
+    values = dotenv_values(target)
+    assert is_sid(values["TWILIO_ACCOUNT_SID"], "AC") and is_sid(values["TWILIO_API_KEY"], "SK")
+    assert is_sid(values["TWILIO_IPM_SERVICE_SID"], "IS")
+    for secret in (values["TWILIO_AUTH_TOKEN"], values["TWILIO_API_SECRET"]):
+        assert len(secret) >= 32 and secret not in result.stdout + result.stderr
+    settings.load(values)
+    before = target.read_text()
+    assert envfile.ensure(target) is False
+    assert target.read_text() == before
+    assert target.stat().st_mode & 0o077 == 0
