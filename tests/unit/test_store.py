@@ -7,6 +7,7 @@ import pytest
 
 from chat.actions import channels, common, messages
 from chat.context import Actor, Chat
+from chat.errors import ChatError
 from chat.events import CHANNEL
 from chat.store import migrate
 
@@ -82,7 +83,7 @@ def test_a_failing_action_publishes_nothing_and_leaves_nothing(chat, settings):
     assert watcher.events == []
     assert db.execute("SELECT count(*) FROM events").fetchone()[0] == events_before
     # a refused action (bad attributes) publishes nothing either
-    with pytest.raises(Exception):
+    with pytest.raises(ChatError, match="not valid JSON"):
         messages.send(chat, ACCOUNT, settings.service_sid, "room", body="x", attributes="{not json")
     assert watcher.events == [] and db.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
     messages.send(chat, ACCOUNT, settings.service_sid, "room", body="real")
