@@ -1,15 +1,14 @@
 """Shared fixtures: fresh settings and SQLite file per test, a real server on a free port,
 WebSocket clients that speak the protocol, and a real browser (Debian's chromium)."""
 
-import json
 import secrets
 import threading
-import time
 from dataclasses import replace
 
 import pytest
 import requests
 from werkzeug.serving import make_server
+from ws_client import WsClient
 
 from chat import create_app
 from chat.ids import new_sid
@@ -84,63 +83,6 @@ def server_factory(tmp_path):
 @pytest.fixture
 def server(server_factory):
     return server_factory()
-
-
-class WsClient:
-    """A protocol client over websocket-client: `call` waits for the matching reply and keeps
-    events that arrive meanwhile for `event`."""
-
-    def __init__(self, url: str, **options):
-        import websocket
-
-        self.ws = websocket.create_connection(url, timeout=10, **options)
-        self.next_id = 0
-        self.events: list[dict] = []
-        self.replies: dict = {}
-
-    def send_raw(self, text: str) -> None:
-        self.ws.send(text)
-
-    def read(self, timeout: float = 10) -> dict:
-        self.ws.settimeout(timeout)
-        frame = json.loads(self.ws.recv())
-        if "reply" in frame:
-            self.replies[frame["reply"]] = frame
-        else:
-            self.events.append(frame)
-        return frame
-
-    def request(self, cmd: str, **args) -> dict:
-        self.next_id += 1
-        ident = self.next_id
-        self.ws.send(json.dumps({"id": ident, "cmd": cmd, "args": args}))
-        deadline = time.monotonic() + 10
-        while ident not in self.replies:
-            self.read(max(0.1, deadline - time.monotonic()))
-        return self.replies.pop(ident)
-
-    def call(self, cmd: str, **args):
-        frame = self.request(cmd, **args)
-        assert "error" not in frame, frame
-        return frame["result"]
-
-    def event(self, name: str, timeout: float = 10, **match) -> dict:
-        """The first unconsumed event called `name` whose data has the `match` items."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for frame in self.events:
-                if frame["event"] == name and all(frame["data"].get(k) == v for k, v in match.items()):
-                    self.events.remove(frame)
-                    return frame
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(
-                    f"no {name} event {match} within {timeout}s; have {[e['event'] for e in self.events]}"
-                )
-            self.read(remaining)
-
-    def close(self) -> None:
-        self.ws.close()
 
 
 @pytest.fixture

@@ -1,0 +1,144 @@
+"""The /ws protocol as docs/protocol.md states it, against a real server."""
+
+import json
+import time
+
+import jwt
+import pytest
+import requests
+import websocket
+from ws_client import WsClient
+
+
+def close_code(client: WsClient, timeout: float = 10) -> int | None:
+    """Read until the server closes; the close code, or None if the connection just ended."""
+    client.ws.settimeout(timeout)
+    while True:
+        try:
+            opcode, data = client.ws.recv_data(control_frame=True)
+        except (websocket.WebSocketConnectionClosedException, ConnectionError):
+            return None
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            return int.from_bytes(data[:2], "big")
+
+
+def test_commands_before_hello_are_refused(server, ws_factory):
+    client = ws_factory(hello=False)
+    reply = client.request("channel.get", channel="general")
+    assert reply["error"]["code"] == 20101 and reply["error"]["status"] == 401
+
+
+@pytest.mark.parametrize("kind, code", [("invalid", 20101), ("expired", 20104)])
+def test_bad_tokens_get_an_error_reply_then_close_4001(server, ws_factory, kind, code):
+    settings = server.settings
+    now = int(time.time())
+    claims = {
+        "iss": settings.api_key,
+        "sub": settings.account_sid,
+        "exp": now + 600,
+        "grants": {"identity": "eve", "chat": {"service_sid": settings.service_sid}},
+    }
+    key = settings.api_secret
+    if kind == "invalid":
+        key = "a different secret that is long enough"
+    else:
+        claims.update(nbf=now - 7200, exp=now - 3600)
+    client = ws_factory(hello=False)
+    reply = client.request("hello", token=jwt.encode(claims, key, algorithm="HS256"))
+    assert reply["error"]["code"] == code
+    assert close_code(client) == 4001
+
+
+def test_every_command_round_trip(server, ws_factory):
+    alice, bob = ws_factory("alice"), ws_factory("bob")
+    assert alice.hello["identity"] == "alice" and alice.hello["user"]["identity"] == "alice"
+    created = alice.call("channel.create", uniqueName="room", friendlyName="Room", attributes={"topic": "t"})
+    assert created["unique_name"] == "room" and created["status"] == "notParticipating"
+    assert alice.call("channel.join", channel="room")["identity"] == "alice"
+    assert bob.call("channel.get", channel=created["sid"])["sid"] == created["sid"]
+    bob.call("channel.join", channel="room")
+    sent = alice.call("message.send", channel="room", body="hi", attributes={"a": 1})
+    assert (sent["index"], sent["from"], json.loads(sent["attributes"])) == (0, "alice", {"a": 1})
+    page = bob.call("messages.page", channel="room", pageSize=10)
+    assert [m["body"] for m in page["items"]] == ["hi"] and page["more"] is False
+    assert [c["unique_name"] for c in bob.call("channels.subscribed")] == ["room"]
+    assert bob.call("channel.readHorizon", channel="room", index=0) == 0
+    assert bob.call("channel.unreadCount", channel="room") == 0
+    assert bob.call("user.update", friendlyName="Bob")["friendly_name"] == "Bob"
+    assert alice.call("user.get", identity="bob")["friendly_name"] == "Bob"
+    assert alice.call("token.update", token=server.token("alice"))["expires_at"] > time.time()
+    refused = bob.request("token.update", token=server.token("mallory"))
+    assert refused["error"]["code"] == 20101
+    unknown = bob.request("no.such.command")
+    assert unknown["error"]["status"] == 400
+
+
+def test_two_clients_see_the_same_events_in_order(server, ws_factory):
+    alice, bob = ws_factory("alice"), ws_factory("bob")
+    alice.call("channel.create", uniqueName="room")
+    for client in (alice, bob):
+        client.call("channel.join", channel="room")
+    for number in range(20):
+        (alice if number % 2 else bob).call("message.send", channel="room", body=str(number))
+    streams = []
+    for client in (alice, bob):
+        frames = [client.event("messageAdded") for _ in range(20)]
+        streams.append([(f["seq"], f["data"]["body"]) for f in frames])
+    assert streams[0] == streams[1]
+    seqs = [seq for seq, _ in streams[0]]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 20
+    assert [body for _, body in streams[0]] == [str(n) for n in range(20)]
+
+
+def test_malformed_frames_get_an_error_and_the_connection_survives(server, ws_factory):
+    client = ws_factory("alice")
+    for junk in ("not json", "[1, 2]", '{"id": 901}', '{"id": 902, "cmd": "channel.get", "args": [1]}'):
+        client.send_raw(junk)
+        frame = client.read()
+        assert "error" in frame and frame["error"]["status"] == 400
+    assert client.call("channels.subscribed") == []
+
+
+def test_oversized_frames_are_refused(server_factory, ws_factory):
+    server = server_factory(max_frame_bytes=4096)
+    client = ws_factory("alice", live=server)
+    client.send_raw(json.dumps({"id": 1, "cmd": "message.send", "args": {"channel": "x", "body": "y" * 10_000}}))
+    assert close_code(client) == 1009
+
+
+def handshake_status(url: str, origin: str) -> int:
+    headers = {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Origin": origin,
+    }
+    with requests.get(url + "/ws", headers=headers, timeout=5, stream=True) as response:
+        return response.status_code
+
+
+def test_foreign_origins_are_refused_at_the_handshake(server_factory):
+    server = server_factory(allowed_origins=("https://chat.example",))
+    assert handshake_status(server.url, "https://evil.example") == 403
+    for origin in (server.url, "https://chat.example"):
+        WsClient(server.ws_url, origin=origin).close()
+    WsClient(server.ws_url, suppress_origin=True).close()
+
+
+def test_resume_replays_exactly_what_was_missed(server, ws_factory):
+    alice, bob = ws_factory("alice"), ws_factory("bob")
+    alice.call("channel.create", uniqueName="room")
+    alice.call("channel.join", channel="room")
+    bob.call("channel.join", channel="room")
+    alice.call("message.send", channel="room", body="seen")
+    last = bob.event("messageAdded")["seq"]
+    bob.close()
+    for number in range(5):
+        alice.call("message.send", channel="room", body=f"missed {number}")
+    again = ws_factory("bob", since=last)
+    replayed = [again.event("messageAdded")["data"]["body"] for _ in range(5)]
+    assert replayed == [f"missed {n}" for n in range(5)]
+    alice.call("message.send", channel="room", body="live")
+    assert again.event("messageAdded")["data"]["body"] == "live"
+    assert not [e for e in again.events if e["event"] == "messageAdded"]
