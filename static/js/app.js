@@ -1,5 +1,5 @@
 // The chat page. It talks to the server only through the public JS client (Twilio's SDK names)
-// and two plain HTTP routes of its own: /token for access tokens and /media for pictures.
+// and /token for access tokens, as the quickstart did (pictures go through the client too).
 // All user text reaches the page through textContent; nothing user-made becomes HTML.
 (function () {
   'use strict';
@@ -710,7 +710,7 @@
     parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
-  // Pictures are fetched with the access token and shown from a blob: URL.
+  // Pictures are shown from the short-lived URL the client hands out for them.
   var pictures = {};
   function pictureNode(message) {
     var media = message.media;
@@ -720,13 +720,10 @@
     img.loading = 'lazy';
     figure.appendChild(img);
     if (!pictures[media.sid]) {
-      pictures[media.sid] = fetch('/media/' + encodeURIComponent(media.sid), {
-        headers: { Authorization: 'Bearer ' + token }
-      }).then(function (response) {
-        if (!response.ok) throw new Error('Picture not available');
-        return response.blob();
-      }).then(function (blob) { return URL.createObjectURL(blob); });
-      pictures[media.sid].catch(function () { delete pictures[media.sid]; });
+      pictures[media.sid] = media.getContentTemporaryUrl().catch(function () {
+        delete pictures[media.sid];
+        throw new Error('Picture not available');
+      });
     }
     pictures[media.sid].then(function (url) {
       var stick = atBottom();
@@ -882,16 +879,11 @@
     }
     var form = new FormData();
     form.append('media', file, file.name || 'picture');
-    form.append('channel', view.channel.sid);
     showError(ui.composerError, null);
     ui.composerError.textContent = 'Sending picture…';
-    fetch('/media', { method: 'POST', body: form, headers: { Authorization: 'Bearer ' + token } })
-      .then(function (response) {
-        return response.json().then(function (data) {
-          if (!response.ok) throw new Error(data.message || 'Upload failed');
-          showError(ui.composerError, null);
-        });
-      }).catch(function (err) { showError(ui.composerError, new Error('Picture not sent: ' + err.message)); });
+    view.channel.sendMessage(form)
+      .then(function () { showError(ui.composerError, null); })
+      .catch(function (err) { showError(ui.composerError, new Error('Picture not sent: ' + err.message)); });
   }
   ui.attach.addEventListener('click', function () { ui.fileInput.click(); });
   ui.fileInput.addEventListener('change', function () {

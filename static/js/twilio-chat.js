@@ -324,9 +324,12 @@
     this.contentType = data.content_type;
     this.size = data.size;
   }
+  // A URL that serves the picture without a token for a few minutes (for <img src>).
   Media.prototype.getContentTemporaryUrl = function () {
     var client = this._message.channel._client;
-    return client._call('media.url', { media: this.sid }).then(function (result) { return result.url; });
+    return client._http('GET', '/media/' + encodeURIComponent(this.sid) + '/url').then(function (result) {
+      return result.url;
+    });
   };
 
   // ---------------------------------------------------------------- channel
@@ -441,7 +444,7 @@
   Channel.prototype.sendMessage = function (body, attributes) {
     var client = this._client;
     if (body && typeof body === 'object' && (body instanceof FormData || body.media !== undefined)) {
-      return client._upload(this.sid, body, attributes).then(function (message) { return message.index; });
+      return client._upload(this.sid, body).then(function (message) { return message.index; });
     }
     return this._call('message.send', { body: body, attributes: attributes })
       .then(function (message) { return message.index; });
@@ -778,16 +781,20 @@
   };
   // Pictures go over HTTP (POST /media, as Twilio's SDK uploads to its media service), then
   // the server sends the media message.
-  Client.prototype._upload = function (channelSid, media, attributes) {
-    var body = media, headers = { Authorization: 'Bearer ' + this.token };
+  Client.prototype._upload = function (channelSid, media) {
+    var body = media, headers = {};
     var query = '?channel=' + encodeURIComponent(channelSid);
-    if (attributes !== undefined) query += '&attributes=' + encodeURIComponent(JSON.stringify(attributes));
     if (!(media instanceof FormData)) {
       body = media.media;
       headers['Content-Type'] = media.contentType;
       if (media.filename) query += '&filename=' + encodeURIComponent(media.filename);
     }
-    return fetch((this._options.mediaUrl || '/media') + query, { method: 'POST', headers: headers, body: body })
+    return this._http('POST', '/media' + query, body, headers);
+  };
+  // The media routes are plain HTTP with the access token (docs/media.md).
+  Client.prototype._http = function (method, path, body, headers) {
+    headers = Object.assign({ Authorization: 'Bearer ' + this.token }, headers || {});
+    return fetch((this._options.httpBase || '') + path, { method: method, headers: headers, body: body })
       .then(function (response) {
         return response.json().then(function (json) {
           if (!response.ok) throw ChatError(json);
