@@ -29,7 +29,7 @@ $(AXE): tests/e2e/axe/package.json tests/e2e/axe/package-lock.json
 run: $(VENV)/.runtime .env  ## the development server on http://127.0.0.1:$(PORT)
 	$(VENV)/bin/flask --app app run --port $(PORT)
 
-serve: $(VENV)/.runtime .env  ## production-like: gunicorn as in the Procfile (WEB_CONCURRENCY>1 needs REDIS_URL)
+serve: $(VENV)/.runtime .env  ## production-like: gunicorn as in the Procfile
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py app:app
 
 # axe-core (pinned in tests/e2e/axe/package-lock.json) for the page's accessibility check.

@@ -9,10 +9,11 @@ from chat import settings as chat_settings
 
 _settings = chat_settings.load()
 
-if _settings.workers > 1 and not _settings.redis_url:
+if _settings.workers > 1:
     raise SystemExit(
-        "WEB_CONCURRENCY > 1 needs REDIS_URL: each worker has its own sockets, and only a shared bus "
-        "lets users on different workers see each other's messages."
+        "WEB_CONCURRENCY > 1 needs a bus shared by the workers: each worker has its own sockets, and "
+        "without one, users on different workers would not see each other's messages. Run one worker "
+        "(it holds thousands of sockets with WEB_THREADS)."
     )
 
 bind = f"0.0.0.0:{_settings.port}"

@@ -32,7 +32,6 @@ class Settings:
     app_name: str = "TwilioChatDemo"
     allow_client_identity: bool = True
     allowed_origins: tuple[str, ...] = ()
-    redis_url: str = ""
     workers: int = 1
     threads: int = 200
     sqlite_synchronous: str = "NORMAL"
@@ -112,7 +111,6 @@ VARIABLES = {
     "APP_NAME": ("app_name", _text),
     "ALLOW_CLIENT_IDENTITY": ("allow_client_identity", _bool),
     "ALLOWED_ORIGINS": ("allowed_origins", _origins),
-    "REDIS_URL": ("redis_url", _text),
     "WEB_CONCURRENCY": ("workers", _int(1, 64)),
     "WEB_THREADS": ("threads", _int(1, 10000)),
     "SQLITE_SYNCHRONOUS": ("sqlite_synchronous", _choice("NORMAL", "FULL")),
