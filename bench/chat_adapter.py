@@ -1,0 +1,71 @@
+"""Our /ws protocol as an adapter for the shared load generator (../shared/bench/loadgen).
+
+Each connection authenticates with its own access token (minted here with the server's
+credentials, in Twilio's format), joins the room channel and sends through `message.send`; the
+generator's payload travels in the message body and comes back in `messageAdded`.
+"""
+
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+import os
+import time
+
+MSG = 1
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def mint(identity: str) -> str:
+    """An access token for `identity` from the BENCH_* credentials the runner exported."""
+    now = int(time.time())
+    header = {"alg": "HS256", "cty": "twilio-fpa;v=1", "typ": "JWT"}
+    claims = {
+        "jti": f"{os.environ['BENCH_API_KEY']}-{now}", "iss": os.environ["BENCH_API_KEY"],
+        "sub": os.environ["BENCH_ACCOUNT_SID"], "nbf": now, "exp": now + 3600,
+        "grants": {"identity": identity, "chat": {"service_sid": os.environ["BENCH_SERVICE_SID"]}},
+    }
+    signing_input = _b64(json.dumps(header).encode()) + "." + _b64(json.dumps(claims).encode())
+    signature = hmac.new(os.environ["BENCH_API_SECRET"].encode(), signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + _b64(signature)
+
+
+class ChatWs:
+    name = "twiliochat"
+    echo_to_sender = True
+
+    def __init__(self):
+        self._numbers = itertools.count()
+
+    def url(self, base):
+        return base.rstrip("/") + "/ws"
+
+    async def _call(self, conn, ident, cmd, args):
+        await conn.send(json.dumps({"id": ident, "cmd": cmd, "args": args}))
+        while True:
+            frame = json.loads(await conn.recv())
+            if frame.get("reply") == ident:
+                return frame
+
+    async def handshake(self, conn, room):
+        await self._call(conn, 1, "hello", {"token": mint(f"bench{next(self._numbers)}"), "since": None})
+        await self._call(conn, 2, "channel.create", {"uniqueName": room})  # 50307 once it exists
+        joined = await self._call(conn, 3, "channel.join", {"channel": room})
+        if "error" in joined:
+            raise RuntimeError(f"join failed: {joined['error']}")
+
+    def encode(self, room, payload):
+        body = json.dumps(payload, separators=(",", ":"))
+        return json.dumps({"id": 0, "cmd": "message.send", "args": {"channel": room, "body": body}})
+
+    def decode(self, text):
+        if '"messageAdded"' not in text:
+            return None
+        frame = json.loads(text)
+        if frame.get("event") == "messageAdded":
+            return MSG, json.loads(frame["data"]["body"])
+        return None

@@ -1,0 +1,105 @@
+"""`make bench`: our server beside the peers in ../shared/bench, same load, one run, one table.
+
+Load: N sockets in one channel, 10 of them sending, at rising rates given as deliveries per
+second (send rate = deliveries / N). Each step passes when nothing is lost and p99 <= 100 ms.
+Also measured: replay of 10,000 missed events (bench/replay.py). Results: bench/results/.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SHARED = os.environ.get("SHARED_BENCH", os.path.join(ROOT, "..", "shared", "bench"))
+BENCH_ENV = os.environ.get("BENCH_ENV", "/tmp/bench-env")
+BENCH_PY = os.path.join(BENCH_ENV, "py", "bin", "python")
+VENV = os.path.join(ROOT, ".venv", "bin")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def credentials() -> dict:
+    return {
+        "TWILIO_ACCOUNT_SID": "AC" + uuid.uuid4().hex, "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "TWILIO_API_KEY": "SK" + uuid.uuid4().hex, "TWILIO_API_SECRET": secrets.token_urlsafe(32),
+        "TWILIO_IPM_SERVICE_SID": "IS" + uuid.uuid4().hex,
+    }
+
+
+def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("our server exited during start-up")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("our server did not start")
+
+
+def run_ours(n: int, rates: list[float], args, out: str) -> None:
+    creds = credentials()
+    port = free_port()
+    folder = tempfile.mkdtemp(prefix="chat-bench-")
+    env = {**os.environ, **creds, "PORT": str(port), "DATABASE_PATH": os.path.join(folder, "bench.db"),
+           "WEB_THREADS": str(n + 100)}
+    server = subprocess.Popen([os.path.join(VENV, "gunicorn"), "-c", "gunicorn.conf.py", "--log-level", "warning",
+                               "--access-logfile", "/dev/null", "app:app"], cwd=ROOT, env=env)
+    try:
+        wait_ready(port, server)
+        bench_env = {**os.environ, "BENCH_ACCOUNT_SID": creds["TWILIO_ACCOUNT_SID"],
+                     "BENCH_API_KEY": creds["TWILIO_API_KEY"], "BENCH_API_SECRET": creds["TWILIO_API_SECRET"],
+                     "BENCH_SERVICE_SID": creds["TWILIO_IPM_SERVICE_SID"], "SHARED_BENCH": SHARED}
+        print(f"== N={n} chat-gthread rates={[round(r, 2) for r in rates]}", flush=True)
+        subprocess.run([BENCH_PY, os.path.join(HERE, "loadgen_chat.py"), "--url", f"ws://127.0.0.1:{port}",
+                        "--proto", "twiliochat", "-n", str(n), "-s", str(min(args.senders, n)),
+                        "--rates", ",".join(f"{r:g}" for r in rates), "-t", str(args.duration),
+                        "--pid", str(server.pid), "--label", "chat-gthread", "--json-out", out],
+                       env=bench_env, timeout=args.duration * len(rates) * 3 + 180, check=False)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--ns", default="100,500")
+    parser.add_argument("--ladder", default="4000,8000,16000,32000,48000,64000,96000",
+                        help="deliveries per second")
+    parser.add_argument("--peers", default="fsio-threading,fsio-gevent,sock-gthread,node-socketio")
+    parser.add_argument("--duration", type=float, default=5)
+    parser.add_argument("--senders", type=int, default=10)
+    args = parser.parse_args()
+    if not os.path.exists(BENCH_PY):
+        subprocess.run(["bash", os.path.join(SHARED, "setup-env.sh")], check=True)
+    results = os.path.join(HERE, "results")
+    os.makedirs(results, exist_ok=True)
+    out = os.path.join(results, time.strftime("run-%Y%m%d-%H%M%S.jsonl"))
+    ladder = [float(x) for x in args.ladder.split(",")]
+    for n in (int(x) for x in args.ns.split(",")):
+        run_ours(n, [d / n for d in ladder], args, out)
+    if args.peers:
+        subprocess.run([BENCH_PY, os.path.join(SHARED, "run_matrix.py"), "--servers", args.peers, "--ns", args.ns,
+                        "--ladder", args.ladder, "--duration", str(args.duration), "--out", out], check=False)
+    subprocess.run([BENCH_PY, os.path.join(SHARED, "summarize.py"), out], check=False)
+    subprocess.run([os.path.join(VENV, "python"), os.path.join(HERE, "replay.py")], cwd=ROOT, check=False)
+    print(json.dumps({"results": out}))
+
+
+if __name__ == "__main__":
+    main()
