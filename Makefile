@@ -17,12 +17,6 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
-# axe-core for the page's accessibility test, from the npm registry (pinned in its lock file).
-AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
-$(AXE): tests/e2e/axe/package.json tests/e2e/axe/package-lock.json
-	cd tests/e2e/axe && npm ci --silent --no-audit --no-fund
-	touch $@
-
 .env: | $(PY)
 	$(PY) -m chat.envfile .env
 
