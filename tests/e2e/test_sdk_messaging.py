@@ -127,3 +127,45 @@ def test_typing_starts_and_ends(browser, server):
     assert started["identity"] == "bob"
     wait_events(alice, "typingEnded", identity="bob", timeout=5)
     assert events(bob, "typingStarted") == []  # no echo of one's own typing
+
+
+def test_attributes_counts_lookups_and_listener_removal(browser, server):
+    alice, bob = setup_room(browser, server, "alice", "bob")
+    alice.evaluate("room.sendMessage('tag me')")
+    wait_events(bob, "messageAdded", body="tag me")
+    alice.evaluate("room.getMessages().then(p => p.items[0].updateAttributes({pinned: true}))")
+    updated = wait_events(bob, "messageUpdated", body="tag me")[0]
+    assert updated["reasons"] == ["attributes"]
+    assert bob.evaluate("room.getMessages().then(p => p.items[0].attributes)") == {"pinned": True}
+
+    alice.evaluate("client.user.updateAttributes({team: 'blue'})")
+    bob.wait_for_function("() => window.events.some(e => e.name === 'userUpdated' && e.identity === 'alice')")
+    assert bob.evaluate("client.getUser('alice').then(u => u.attributes)") == {"team": "blue"}
+
+    alice.evaluate("room.updateUniqueName('renamed-room')")
+    assert bob.evaluate("client.getChannelByUniqueName('renamed-room').then(c => c.sid)") == alice.evaluate("room.sid")
+    assert alice.evaluate("room.getMessagesCount()") == 1
+    assert alice.evaluate("room.getAttributes()") == {}
+    member_sid = alice.evaluate("room.getMemberByIdentity('bob').then(m => m.sid)")
+    assert alice.evaluate("s => room.getMemberBySid(s).then(m => m.identity)", member_sid) == "bob"
+    assert alice.evaluate("client.getLocalChannels({criteria: 'uniqueName'}).then(l => l.map(c => c.uniqueName))") == [
+        "renamed-room"
+    ]
+
+    # once() fires one time; off() stops a listener
+    counts = bob.evaluate(
+        """async () => {
+          const seen = {once: 0, kept: 0, removed: 0};
+          const removed = () => seen.removed++;
+          room.once('messageAdded', () => seen.once++);
+          room.on('messageAdded', () => seen.kept++);
+          room.on('messageAdded', removed);
+          room.off('messageAdded', removed);
+          const arrived = new Promise(resolve => { let n = 0; room.on('messageAdded', () => ++n === 2 && resolve()); });
+          await room.sendMessage('one');
+          await room.sendMessage('two');
+          await arrived;
+          return seen;
+        }"""
+    )
+    assert counts == {"once": 1, "kept": 2, "removed": 0}
