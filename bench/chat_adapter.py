@@ -25,8 +25,11 @@ def mint(identity: str) -> str:
     now = int(time.time())
     header = {"alg": "HS256", "cty": "twilio-fpa;v=1", "typ": "JWT"}
     claims = {
-        "jti": f"{os.environ['BENCH_API_KEY']}-{now}", "iss": os.environ["BENCH_API_KEY"],
-        "sub": os.environ["BENCH_ACCOUNT_SID"], "nbf": now, "exp": now + 3600,
+        "jti": f"{os.environ['BENCH_API_KEY']}-{now}",
+        "iss": os.environ["BENCH_API_KEY"],
+        "sub": os.environ["BENCH_ACCOUNT_SID"],
+        "nbf": now,
+        "exp": now + 3600,
         "grants": {"identity": identity, "chat": {"service_sid": os.environ["BENCH_SERVICE_SID"]}},
     }
     signing_input = _b64(json.dumps(header).encode()) + "." + _b64(json.dumps(claims).encode())

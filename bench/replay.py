@@ -26,8 +26,11 @@ MISSED = 10_000
 
 def main() -> None:
     settings = Settings(
-        account_sid="AC" + uuid.uuid4().hex, auth_token=secrets.token_hex(16), api_key="SK" + uuid.uuid4().hex,
-        api_secret=secrets.token_urlsafe(32), service_sid="IS" + uuid.uuid4().hex,
+        account_sid="AC" + uuid.uuid4().hex,
+        auth_token=secrets.token_hex(16),
+        api_key="SK" + uuid.uuid4().hex,
+        api_secret=secrets.token_urlsafe(32),
+        service_sid="IS" + uuid.uuid4().hex,
         database_path=os.path.join(tempfile.mkdtemp(prefix="chat-replay-"), "replay.db"),
         send_queue_size=20_000,
     )
@@ -66,8 +69,10 @@ def main() -> None:
     ws.close()
     server.shutdown()
     chat.close()
-    print(f"replay of {MISSED} missed events: {replay:.2f} s ({MISSED / replay:,.0f} events/s); "
-          f"sequential acknowledged sends in-process: {ingest:,.0f} messages/s")
+    print(
+        f"replay of {MISSED} missed events: {replay:.2f} s ({MISSED / replay:,.0f} events/s); "
+        f"sequential acknowledged sends in-process: {ingest:,.0f} messages/s"
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -33,8 +32,10 @@ def free_port() -> int:
 
 def credentials() -> dict:
     return {
-        "TWILIO_ACCOUNT_SID": "AC" + uuid.uuid4().hex, "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
-        "TWILIO_API_KEY": "SK" + uuid.uuid4().hex, "TWILIO_API_SECRET": secrets.token_urlsafe(32),
+        "TWILIO_ACCOUNT_SID": "AC" + uuid.uuid4().hex,
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "TWILIO_API_KEY": "SK" + uuid.uuid4().hex,
+        "TWILIO_API_SECRET": secrets.token_urlsafe(32),
         "TWILIO_IPM_SERVICE_SID": "IS" + uuid.uuid4().hex,
     }
 
@@ -56,21 +57,65 @@ def run_ours(n: int, rates: list[float], args, out: str) -> None:
     creds = credentials()
     port = free_port()
     folder = tempfile.mkdtemp(prefix="chat-bench-")
-    env = {**os.environ, **creds, "PORT": str(port), "DATABASE_PATH": os.path.join(folder, "bench.db"),
-           "WEB_THREADS": str(n + 100)}
-    server = subprocess.Popen([os.path.join(VENV, "gunicorn"), "-c", "gunicorn.conf.py", "--log-level", "warning",
-                               "--access-logfile", "/dev/null", "app:app"], cwd=ROOT, env=env)
+    env = {
+        **os.environ,
+        **creds,
+        "PORT": str(port),
+        "DATABASE_PATH": os.path.join(folder, "bench.db"),
+        "WEB_THREADS": str(n + 100),
+    }
+    server = subprocess.Popen(
+        [
+            os.path.join(VENV, "gunicorn"),
+            "-c",
+            "gunicorn.conf.py",
+            "--log-level",
+            "warning",
+            "--access-logfile",
+            "/dev/null",
+            "app:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         wait_ready(port, server)
-        bench_env = {**os.environ, "BENCH_ACCOUNT_SID": creds["TWILIO_ACCOUNT_SID"],
-                     "BENCH_API_KEY": creds["TWILIO_API_KEY"], "BENCH_API_SECRET": creds["TWILIO_API_SECRET"],
-                     "BENCH_SERVICE_SID": creds["TWILIO_IPM_SERVICE_SID"], "SHARED_BENCH": SHARED}
+        bench_env = {
+            **os.environ,
+            "BENCH_ACCOUNT_SID": creds["TWILIO_ACCOUNT_SID"],
+            "BENCH_API_KEY": creds["TWILIO_API_KEY"],
+            "BENCH_API_SECRET": creds["TWILIO_API_SECRET"],
+            "BENCH_SERVICE_SID": creds["TWILIO_IPM_SERVICE_SID"],
+            "SHARED_BENCH": SHARED,
+        }
         print(f"== N={n} chat-gthread rates={[round(r, 2) for r in rates]}", flush=True)
-        subprocess.run([BENCH_PY, os.path.join(HERE, "loadgen_chat.py"), "--url", f"ws://127.0.0.1:{port}",
-                        "--proto", "twiliochat", "-n", str(n), "-s", str(min(args.senders, n)),
-                        "--rates", ",".join(f"{r:g}" for r in rates), "-t", str(args.duration),
-                        "--pid", str(server.pid), "--label", "chat-gthread", "--json-out", out],
-                       env=bench_env, timeout=args.duration * len(rates) * 3 + 180, check=False)
+        subprocess.run(
+            [
+                BENCH_PY,
+                os.path.join(HERE, "loadgen_chat.py"),
+                "--url",
+                f"ws://127.0.0.1:{port}",
+                "--proto",
+                "twiliochat",
+                "-n",
+                str(n),
+                "-s",
+                str(min(args.senders, n)),
+                "--rates",
+                ",".join(f"{r:g}" for r in rates),
+                "-t",
+                str(args.duration),
+                "--pid",
+                str(server.pid),
+                "--label",
+                "chat-gthread",
+                "--json-out",
+                out,
+            ],
+            env=bench_env,
+            timeout=args.duration * len(rates) * 3 + 180,
+            check=False,
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -79,8 +124,7 @@ def run_ours(n: int, rates: list[float], args, out: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ns", default="100,500")
-    parser.add_argument("--ladder", default="4000,8000,16000,32000,48000,64000,96000",
-                        help="deliveries per second")
+    parser.add_argument("--ladder", default="4000,8000,16000,32000,48000,64000,96000", help="deliveries per second")
     parser.add_argument("--peers", default="fsio-threading,fsio-gevent,sock-gthread,node-socketio")
     parser.add_argument("--duration", type=float, default=5)
     parser.add_argument("--senders", type=int, default=10)
@@ -94,8 +138,23 @@ def main() -> None:
     for n in (int(x) for x in args.ns.split(",")):
         run_ours(n, [d / n for d in ladder], args, out)
     if args.peers:
-        subprocess.run([BENCH_PY, os.path.join(SHARED, "run_matrix.py"), "--servers", args.peers, "--ns", args.ns,
-                        "--ladder", args.ladder, "--duration", str(args.duration), "--out", out], check=False)
+        subprocess.run(
+            [
+                BENCH_PY,
+                os.path.join(SHARED, "run_matrix.py"),
+                "--servers",
+                args.peers,
+                "--ns",
+                args.ns,
+                "--ladder",
+                args.ladder,
+                "--duration",
+                str(args.duration),
+                "--out",
+                out,
+            ],
+            check=False,
+        )
     subprocess.run([BENCH_PY, os.path.join(SHARED, "summarize.py"), out], check=False)
     subprocess.run([os.path.join(VENV, "python"), os.path.join(HERE, "replay.py")], cwd=ROOT, check=False)
     print(json.dumps({"results": out}))
