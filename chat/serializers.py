@@ -10,6 +10,11 @@ def _svc(base: str, service_sid: str) -> str:
     return f"{base}/v2/Services/{service_sid}"
 
 
+def _owned(row: dict, account_sid: str) -> dict:
+    """The fields every resource inside a service starts with."""
+    return {"sid": row["sid"], "account_sid": account_sid, "service_sid": row["service_sid"]}
+
+
 def _dates(row: dict) -> dict:
     return {"date_created": twilio_date(row["date_created"]), "date_updated": twilio_date(row["date_updated"])}
 
@@ -50,9 +55,7 @@ def service(row: dict, base: str) -> dict:
 
 def role(row: dict, base: str, account_sid: str) -> dict:
     return {
-        "sid": row["sid"],
-        "account_sid": account_sid,
-        "service_sid": row["service_sid"],
+        **_owned(row, account_sid),
         "friendly_name": row["friendly_name"],
         "type": row["type"],
         "permissions": json.loads(row["permissions"]),
@@ -65,9 +68,7 @@ def user(row: dict, base: str, account_sid: str, joined_channels_count: int, rea
     """`reachability` None renders is_online/is_notifiable as null (lists, or reachability off)."""
     url = f"{_svc(base, row['service_sid'])}/Users/{row['sid']}"
     return {
-        "sid": row["sid"],
-        "account_sid": account_sid,
-        "service_sid": row["service_sid"],
+        **_owned(row, account_sid),
         "identity": row["identity"],
         "friendly_name": row["friendly_name"],
         "attributes": row["attributes"],
@@ -84,9 +85,7 @@ def user(row: dict, base: str, account_sid: str, joined_channels_count: int, rea
 def channel(row: dict, base: str, account_sid: str) -> dict:
     url = f"{_svc(base, row['service_sid'])}/Channels/{row['sid']}"
     return {
-        "sid": row["sid"],
-        "account_sid": account_sid,
-        "service_sid": row["service_sid"],
+        **_owned(row, account_sid),
         "friendly_name": row["friendly_name"],
         "unique_name": row["unique_name"],
         "attributes": row["attributes"],
@@ -108,9 +107,7 @@ def channel(row: dict, base: str, account_sid: str) -> dict:
 
 def member(row: dict, base: str, account_sid: str) -> dict:
     return {
-        "sid": row["sid"],
-        "account_sid": account_sid,
-        "service_sid": row["service_sid"],
+        **_owned(row, account_sid),
         "channel_sid": row["channel_sid"],
         "identity": row["identity"],
         "role_sid": row["role_sid"],
@@ -124,9 +121,7 @@ def member(row: dict, base: str, account_sid: str) -> dict:
 
 def message(row: dict, base: str, account_sid: str, media: dict | None = None) -> dict:
     return {
-        "sid": row["sid"],
-        "account_sid": account_sid,
-        "service_sid": row["service_sid"],
+        **_owned(row, account_sid),
         "to": row["channel_sid"],
         "channel_sid": row["channel_sid"],
         "from": row["author"],
@@ -151,9 +146,7 @@ def message(row: dict, base: str, account_sid: str, media: dict | None = None) -
 
 def invite(row: dict, base: str, account_sid: str) -> dict:
     return {
-        "sid": row["sid"],
-        "account_sid": account_sid,
-        "service_sid": row["service_sid"],
+        **_owned(row, account_sid),
         "channel_sid": row["channel_sid"],
         "identity": row["identity"],
         "role_sid": row["role_sid"],

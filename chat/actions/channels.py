@@ -142,7 +142,7 @@ def update(
         row = common.channel(tx.db, service_sid, row["sid"])
         scope, target = _audience(row)
         common.record(tx, service_sid, scope, target, "channelUpdated", serialize(chat, row))
-        params = {**hook_params.channel(row), "DateUpdated": row["date_updated"][:19] + "Z"}
+        params = {**hook_params.channel(row), "DateUpdated": row["date_updated"]}
         common.post_event(tx, chat, actor, service_row, "onChannelUpdated", params, row["sid"])
     return row
 
@@ -159,7 +159,7 @@ def delete(chat: Chat, actor: Actor, service_sid: str, key: str) -> dict:
         scope, target = _audience(row)
         common.record(tx, service_sid, scope, target, "channelRemoved", serialize(chat, row))
         channel_rows.delete(tx.db, row["sid"])
-        params = {**hook_params.channel(row), "DateDestroyed": now_iso()[:19] + "Z"}
+        params = {**hook_params.channel(row), "DateDestroyed": now_iso()}
         common.post_event(tx, chat, actor, service_row, "onChannelDestroyed", params, row["sid"])
     return row
 

@@ -1,6 +1,5 @@
-"""Twilio's webhook parameters (PascalCase, as Twilio posts them) for each kind of resource."""
-
-from ..clock import twilio_date
+"""Twilio's webhook parameters (PascalCase, as Twilio posts them) for each kind of resource.
+Webhook dates keep milliseconds (`2022-01-18T10:33:50.399Z`), unlike REST: the stored form."""
 
 
 def message(row: dict, media: dict | None = None) -> dict:
@@ -11,7 +10,7 @@ def message(row: dict, media: dict | None = None) -> dict:
         "Body": row["body"],
         "Attributes": row["attributes"],
         "From": row["author"],
-        "DateCreated": twilio_date(row["date_created"]),
+        "DateCreated": row["date_created"],
     }
     if media:
         params.update(
@@ -31,7 +30,7 @@ def channel(row: dict) -> dict:
         "FriendlyName": row["friendly_name"],
         "Attributes": row["attributes"],
         "CreatedBy": row["created_by"],
-        "DateCreated": twilio_date(row["date_created"]),
+        "DateCreated": row["date_created"],
     }
 
 
@@ -42,8 +41,8 @@ def member(row: dict) -> dict:
         "Identity": row["identity"],
         "RoleSid": row["role_sid"],
         "LastConsumedMessageIndex": row["last_consumed_message_index"],
-        "LastConsumptionTimestamp": twilio_date(row["last_consumption_timestamp"]),
-        "DateCreated": twilio_date(row["date_created"]),
+        "LastConsumptionTimestamp": row["last_consumption_timestamp"],
+        "DateCreated": row["date_created"],
     }
 
 
@@ -54,8 +53,8 @@ def user(row: dict) -> dict:
         "FriendlyName": row["friendly_name"],
         "RoleSid": row["role_sid"],
         "Attributes": row["attributes"],
-        "DateCreated": twilio_date(row["date_created"]),
-        "DateUpdated": twilio_date(row["date_updated"]),
+        "DateCreated": row["date_created"],
+        "DateUpdated": row["date_updated"],
     }
 
 

@@ -1,7 +1,7 @@
 """Membership actions: join, add, leave, remove, update, read horizon, invites."""
 
 from .. import serializers
-from ..clock import now_iso, parse
+from ..clock import iso, now_iso, parse
 from ..context import Actor, Chat
 from ..errors import ChatError, bad_request, conflict, forbidden, not_found
 from ..events import USER
@@ -54,8 +54,8 @@ def _timestamp(value) -> str | None:
     if value is None:
         return None
     try:
-        return parse(value).strftime("%Y-%m-%dT%H:%M:%S.000Z") if isinstance(value, str) else None
-    except ValueError:
+        return iso(parse(value))
+    except (TypeError, AttributeError, ValueError):
         raise bad_request("LastConsumptionTimestamp must be a date", 20001) from None
 
 
@@ -183,7 +183,7 @@ def _remove(chat: Chat, actor: Actor, service_row: dict, row: dict, reason: str)
         common.record(
             tx, service_row["sid"], USER, row["identity"], "channelLeft", channels.serialize(chat, channel_row)
         )
-        params = {**params, "DateRemoved": now_iso()[:19] + "Z"}
+        params = {**params, "DateRemoved": now_iso()}
         common.post_event(tx, chat, actor, service_row, "onMemberRemoved", params, row["channel_sid"])
     return row
 
@@ -238,7 +238,7 @@ def _update(chat: Chat, actor: Actor, service_row: dict, row: dict, changes: dic
         channel_row = common.channel(tx.db, service_row["sid"], row["channel_sid"])
         scope, target = common.channel_scope(channel_row)
         common.record(tx, service_row["sid"], scope, target, "memberUpdated", serialize(chat, row))
-        params = {**hook_params.member(row), "DateUpdated": row["date_updated"][:19] + "Z"}
+        params = {**hook_params.member(row), "DateUpdated": row["date_updated"]}
         common.post_event(tx, chat, actor, service_row, "onMemberUpdated", params, row["channel_sid"])
     return row
 

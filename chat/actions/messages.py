@@ -150,7 +150,7 @@ def update(
         channel_row = common.channel(tx.db, service_sid, row["channel_sid"])
         scope, target = common.channel_scope(channel_row)
         common.record(tx, service_sid, scope, target, "messageUpdated", serialize(chat, row))
-        params = {**hook_params.message(row), "ModifiedBy": actor.name, "DateUpdated": row["date_updated"][:19] + "Z"}
+        params = {**hook_params.message(row), "ModifiedBy": actor.name, "DateUpdated": row["date_updated"]}
         common.post_event(tx, chat, actor, service_row, "onMessageUpdated", params, row["channel_sid"])
     return row
 
@@ -174,7 +174,7 @@ def remove(chat: Chat, actor: Actor, service_sid: str, channel_key: str, sid: st
         channel_row = common.channel(tx.db, service_sid, row["channel_sid"])
         scope, target = common.channel_scope(channel_row)
         common.record(tx, service_sid, scope, target, "messageRemoved", serialize(chat, row))
-        params = {**hook_params.message(row), "RemovedBy": actor.name, "DateRemoved": now_iso()[:19] + "Z"}
+        params = {**hook_params.message(row), "RemovedBy": actor.name, "DateRemoved": now_iso()}
         common.post_event(tx, chat, actor, service_row, "onMessageRemoved", params, row["channel_sid"])
     return row
 

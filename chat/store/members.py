@@ -40,12 +40,18 @@ def delete(db, sid: str) -> None:
 
 
 def page(db, channel_sid: str, identities: list[str], after_rowid: int, limit: int) -> list[dict]:
+    return _page(db, "members", channel_sid, identities, after_rowid, limit)
+
+
+def _page(db, table: str, channel_sid: str, identities: list[str], after_rowid: int, limit: int) -> list[dict]:
+    """A channel's members or invites in creation order after `after_rowid`, optionally only
+    those of some identities."""
     where, params = "channel_sid = ? AND rowid > ?", [channel_sid, after_rowid]
     if identities:
         where += f" AND identity IN ({','.join('?' * len(identities))})"
         params += identities
     return rows(
-        db.execute(f"SELECT rowid AS _rowid, * FROM members WHERE {where} ORDER BY rowid LIMIT ?", [*params, limit])
+        db.execute(f"SELECT rowid AS _rowid, * FROM {table} WHERE {where} ORDER BY rowid LIMIT ?", [*params, limit])
     )
 
 
@@ -81,13 +87,7 @@ def delete_invite(db, sid: str) -> None:
 
 
 def invites_page(db, channel_sid: str, identities: list[str], after_rowid: int, limit: int) -> list[dict]:
-    where, params = "channel_sid = ? AND rowid > ?", [channel_sid, after_rowid]
-    if identities:
-        where += f" AND identity IN ({','.join('?' * len(identities))})"
-        params += identities
-    return rows(
-        db.execute(f"SELECT rowid AS _rowid, * FROM invites WHERE {where} ORDER BY rowid LIMIT ?", [*params, limit])
-    )
+    return _page(db, "invites", channel_sid, identities, after_rowid, limit)
 
 
 def invites_of_identity(db, service_sid: str, identity: str) -> list[dict]:

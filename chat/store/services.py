@@ -6,58 +6,22 @@ from ..clock import now_iso
 from ..ids import new_sid
 from .db import one, rows
 
-# Twilio's four default roles (twilio-chat-api.md §4), created with every service.
+# Twilio's four default roles (twilio-chat-api.md §4), created with every service. Both admin
+# roles moderate: they may manage channels and members and edit or delete anyone's messages.
+MODERATION = [
+    "destroyChannel", "inviteMember", "removeMember", "editChannelName", "editChannelAttributes", "addMember",
+    "editAnyMessage", "editAnyMessageAttributes", "deleteAnyMessage",
+]  # fmt: skip
 DEFAULT_ROLES = {
     "service user": ("deployment", ["createChannel", "joinChannel", "editOwnUserInfo"]),
-    "service admin": (
-        "deployment",
-        [
-            "createChannel",
-            "joinChannel",
-            "destroyChannel",
-            "inviteMember",
-            "removeMember",
-            "editChannelName",
-            "editChannelAttributes",
-            "addMember",
-            "editAnyMessage",
-            "editAnyMessageAttributes",
-            "deleteAnyMessage",
-            "editAnyUserInfo",
-            "editOwnUserInfo",
-        ],
-    ),
+    "service admin": ("deployment", ["createChannel", "joinChannel", *MODERATION, "editAnyUserInfo", "editOwnUserInfo"]),
     "channel user": (
         "channel",
-        [
-            "sendMessage",
-            "sendMediaMessage",
-            "leaveChannel",
-            "editOwnMessage",
-            "editOwnMessageAttributes",
-            "deleteOwnMessage",
-            "editOwnUserInfo",
-        ],
+        ["sendMessage", "sendMediaMessage", "leaveChannel", "editOwnMessage", "editOwnMessageAttributes",
+         "deleteOwnMessage", "editOwnUserInfo"],
     ),
-    "channel admin": (
-        "channel",
-        [
-            "sendMessage",
-            "sendMediaMessage",
-            "leaveChannel",
-            "destroyChannel",
-            "inviteMember",
-            "removeMember",
-            "editChannelName",
-            "editChannelAttributes",
-            "addMember",
-            "editAnyMessage",
-            "editAnyMessageAttributes",
-            "deleteAnyMessage",
-            "editOwnUserInfo",
-        ],
-    ),
-}
+    "channel admin": ("channel", ["sendMessage", "sendMediaMessage", "leaveChannel", *MODERATION, "editOwnUserInfo"]),
+}  # fmt: skip
 
 
 def get(db, sid: str) -> dict | None:
