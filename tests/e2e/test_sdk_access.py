@@ -1,9 +1,7 @@
 """Private channels, invites, read horizons across tabs, tokens: the JS client in a browser."""
 
-import time
-
-import jwt
 from sdk_harness import connect, events, rejection, wait_events
+from token_factory import token
 
 
 def test_private_channel_is_invisible_until_invited(browser, server):
@@ -87,22 +85,8 @@ def test_user_friendly_name_and_reachability(browser, server):
     wait_events(bob, "userUpdated", identity="alice", online=False)
 
 
-def short_token(server, identity: str, lifetime: int) -> str:
-    settings = server.settings
-    now = int(time.time())
-    claims = {
-        "jti": f"{settings.api_key}-{now}",
-        "iss": settings.api_key,
-        "sub": settings.account_sid,
-        "nbf": now,
-        "exp": now + lifetime,
-        "grants": {"identity": identity, "chat": {"service_sid": settings.service_sid}},
-    }
-    return jwt.encode(claims, settings.api_secret, algorithm="HS256", headers={"cty": "twilio-fpa;v=1"})
-
-
 def test_token_refresh_keeps_the_session(browser, server):
-    page = connect(browser, server, "alice", token=short_token(server, "alice", 120))
+    page = connect(browser, server, "alice", token=token(server.settings, "alice", 120))
     wait_events(page, "tokenAboutToExpire")  # less than 3 minutes left
     page.evaluate("t => client.updateToken(t)", server.token("alice"))
     page.evaluate("client.createChannel({uniqueName: 'after'}).then(c => c.join())")
@@ -110,7 +94,7 @@ def test_token_refresh_keeps_the_session(browser, server):
 
 
 def test_expired_token_ends_the_session(browser, server):
-    page = connect(browser, server, "alice", token=short_token(server, "alice", 2))
+    page = connect(browser, server, "alice", token=token(server.settings, "alice", 2))
     wait_events(page, "tokenExpired", timeout=15)
     page.wait_for_function("() => client.connectionState === 'denied'")
     page.evaluate("t => client.updateToken(t)", server.token("alice"))  # a fresh token brings it back

@@ -5,30 +5,13 @@ from dataclasses import replace
 
 import jwt
 import pytest
+from token_factory import claims_for, sign
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import ChatGrant
 
 from chat import tokens
 from chat.errors import ChatError
 from chat.ids import new_sid
-
-
-def claims_for(settings, **overrides) -> dict:
-    now = int(time.time())
-    claims = {
-        "jti": f"{settings.api_key}-{now}",
-        "iss": settings.api_key,
-        "sub": settings.account_sid,
-        "nbf": now,
-        "exp": now + 600,
-        "grants": {"identity": "alice", "chat": {"service_sid": settings.service_sid}},
-    }
-    claims.update(overrides)
-    return claims
-
-
-def sign(settings, claims, key=None, algorithm="HS256") -> str:
-    return jwt.encode(claims, key or settings.api_secret, algorithm=algorithm, headers={"cty": "twilio-fpa;v=1"})
 
 
 def refused(settings, token) -> int:

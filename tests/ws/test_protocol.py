@@ -3,10 +3,10 @@
 import json
 import time
 
-import jwt
 import pytest
 import requests
 import websocket
+from token_factory import claims_for, sign
 from ws_client import WsClient
 
 
@@ -30,21 +30,11 @@ def test_commands_before_hello_are_refused(server, ws_factory):
 
 @pytest.mark.parametrize("kind, code", [("invalid", 20101), ("expired", 20104)])
 def test_bad_tokens_get_an_error_reply_then_close_4001(server, ws_factory, kind, code):
-    settings = server.settings
     now = int(time.time())
-    claims = {
-        "iss": settings.api_key,
-        "sub": settings.account_sid,
-        "exp": now + 600,
-        "grants": {"identity": "eve", "chat": {"service_sid": settings.service_sid}},
-    }
-    key = settings.api_secret
-    if kind == "invalid":
-        key = "a different secret that is long enough"
-    else:
-        claims.update(nbf=now - 7200, exp=now - 3600)
+    expired = {"nbf": now - 7200, "exp": now - 3600} if kind == "expired" else {}
+    key = "a different secret that is long enough" if kind == "invalid" else None
     client = ws_factory(hello=False)
-    reply = client.request("hello", token=jwt.encode(claims, key, algorithm="HS256"))
+    reply = client.request("hello", token=sign(server.settings, claims_for(server.settings, "eve", **expired), key))
     assert reply["error"]["code"] == code
     assert close_code(client) == 4001
 
