@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from . import media, pages, realtime
+from . import api, media, pages, realtime
 from . import settings as settings_module
 from .context import Chat
 from .errors import ChatError
@@ -21,6 +21,7 @@ def create_app(settings: settings_module.Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["chat"] = Chat(settings)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
     app.register_blueprint(media.bp)
     realtime.init_app(app)
     _register_errors(app)

@@ -170,7 +170,14 @@ def of_identity(chat: Chat, service_sid: str, identity: str) -> list[dict]:
 
 def public_page(chat: Chat, service_sid: str, after_rowid: int, limit: int) -> list[dict]:
     """Public channels in creation order, after a position (`_rowid`) from a previous page."""
-    return channel_rows.page(chat.store.db(), service_sid, ["public"], after_rowid, limit)
+    return page(chat, service_sid, ["public"], after_rowid, limit)
+
+
+def page(chat: Chat, service_sid: str, types: list[str], after_rowid: int, limit: int) -> list[dict]:
+    """Channels of the given types in creation order (the account's view: private ones too)."""
+    db = chat.store.db()
+    common.service(chat, db, service_sid)
+    return channel_rows.page(db, service_sid, types, after_rowid, limit)
 
 
 def invited_to(chat: Chat, service_sid: str, identity: str) -> list[dict]:

@@ -30,8 +30,15 @@ def get(chat: Chat, actor: Actor, service_sid: str, channel_key: str, member_key
 
 def of_channel(chat: Chat, actor: Actor, service_sid: str, channel_key: str) -> list[dict]:
     """Every member of a channel the actor may see (private: members and invitees only)."""
+    return page(chat, actor, service_sid, channel_key, [], -1, 10_000)
+
+
+def page(
+    chat: Chat, actor: Actor, service_sid: str, channel_key: str, identities: list[str], after_rowid: int, limit: int
+) -> list[dict]:
+    """Members in joining order after a position (`_rowid`), optionally only some identities."""
     channel_row = channels.get(chat, actor, service_sid, channel_key)
-    return member_rows.page(chat.store.db(), channel_row["sid"], [], 0, 10_000)
+    return member_rows.page(chat.store.db(), channel_row["sid"], identities, after_rowid, limit)
 
 
 def membership(chat: Chat, channel_sid: str, identity: str) -> dict | None:

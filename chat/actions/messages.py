@@ -13,10 +13,11 @@ MAX_BODY = 32 * 1024
 MAX_PAGE = 100
 
 
-def serialize(chat: Chat, row: dict, media: dict | None = None) -> dict:
+def serialize(chat: Chat, row: dict, media: dict | None = None, base: str | None = None) -> dict:
+    """Twilio's message JSON; `base` overrides the origin of `url` (REST uses the request's)."""
     if media is None and row["media_sid"]:
         media = message_rows.get_media(chat.store.db(), row["service_sid"], row["media_sid"])
-    return serializers.message(row, chat.base_url, chat.settings.account_sid, media)
+    return serializers.message(row, chat.base_url if base is None else base, chat.settings.account_sid, media)
 
 
 def _require_member(db, actor: Actor, channel_row: dict) -> None:
@@ -213,3 +214,14 @@ def page(
 def exists_after(chat: Chat, row: dict) -> bool:
     """Whether the channel has a message newer than `row` (for paginators' hasNextPage)."""
     return bool(message_rows.page(chat.store.db(), row["channel_sid"], after=row["idx"], limit=1, descending=False))
+
+
+def rest_page(
+    chat: Chat, actor: Actor, service_sid: str, channel_key: str, *, after: int | None, limit: int, descending: bool
+) -> list[dict]:
+    """Messages in index order (or reversed) after a position, as Twilio's REST list pages them."""
+    channel_row = channels.get(chat, actor, service_sid, channel_key)
+    db = chat.store.db()
+    if descending:
+        return message_rows.page(db, channel_row["sid"], before=after, limit=limit, descending=True)
+    return message_rows.page(db, channel_row["sid"], after=after, limit=limit, descending=False)
