@@ -17,13 +17,22 @@ class LocalChatHttpClient(TwilioHttpClient):
         super().__init__()
         self.local_base = local_base
 
-    def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None,
-                allow_redirects=False):
+    def request(
+        self, method, url, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False
+    ):
         for host in self.HOSTS:
             if url.startswith(host):
-                url = self.local_base + url[len(host):]
-        return super().request(method, url, params=params, data=data, headers=headers, auth=auth, timeout=timeout,
-                               allow_redirects=allow_redirects)
+                url = self.local_base + url[len(host) :]
+        return super().request(
+            method,
+            url,
+            params=params,
+            data=data,
+            headers=headers,
+            auth=auth,
+            timeout=timeout,
+            allow_redirects=allow_redirects,
+        )
 
 
 @pytest.fixture
@@ -39,8 +48,13 @@ def service(client, server, legacy=False):
 @pytest.mark.parametrize("legacy", [False, True], ids=["chat.v2", "ip_messaging.v2"])
 def test_channel_member_message_lifecycle(client, server, legacy):
     svc = service(client, server, legacy)
-    room = svc.channels.create(unique_name="general", friendly_name="General", type="public",
-                               attributes=json.dumps({"topic": "x"}), x_twilio_webhook_enabled="true")
+    room = svc.channels.create(
+        unique_name="general",
+        friendly_name="General",
+        type="public",
+        attributes=json.dumps({"topic": "x"}),
+        x_twilio_webhook_enabled="true",
+    )
     assert room.sid.startswith("CH") and room.unique_name == "general" and room.type == "public"
     assert room.created_by == "system" and room.members_count == 0 and room.url.startswith(server.url)
     assert json.loads(room.attributes) == {"topic": "x"} and room.date_created is not None
@@ -51,11 +65,14 @@ def test_channel_member_message_lifecycle(client, server, legacy):
     assert member.identity == "alice" and member.last_consumed_message_index is None
     assert svc.channels(room.sid).members("alice").fetch().sid == member.sid
     for number in range(5):
-        svc.channels("general").messages.create(body=f"hello {number}", from_="alice",
-                                                attributes=json.dumps({"n": number}))
+        svc.channels("general").messages.create(
+            body=f"hello {number}", from_="alice", attributes=json.dumps({"n": number})
+        )
     messages = svc.channels("general").messages.list(page_size=2)  # follows next_page_url over 3 pages
     assert [m.index for m in messages] == [0, 1, 2, 3, 4]
-    assert [m.body for m in messages][:2] == ["hello 0", "hello 1"] and messages[0]._from == "alice"  # twilio-python's name for `from`
+    assert [m.body for m in messages][:2] == ["hello 0", "hello 1"] and messages[
+        0
+    ]._from == "alice"  # twilio-python's name for `from`
     newest = svc.channels("general").messages.list(order="desc", page_size=2, limit=3)
     assert [m.index for m in newest] == [4, 3, 2]
     edited = svc.channels("general").messages(messages[0].sid).update(body="edited")
@@ -101,8 +118,9 @@ def test_errors_come_back_as_twilio_exceptions(client, server):
 
 def test_api_key_auth_and_raw_http_errors(server):
     settings = server.settings
-    keyed = Client(settings.api_key, settings.api_secret, settings.account_sid,
-                   http_client=LocalChatHttpClient(server.url))
+    keyed = Client(
+        settings.api_key, settings.api_secret, settings.account_sid, http_client=LocalChatHttpClient(server.url)
+    )
     assert service(keyed, server).channels.create(unique_name="via-key").unique_name == "via-key"
     base = f"{server.url}/v2/Services/{settings.service_sid}/Channels"
     anonymous = requests.get(base, timeout=5)
