@@ -7,6 +7,7 @@
   'use strict';
 
   var VERSION = '0.1.0';
+  var HELLO_TIMEOUT = 10000;  // ms to wait for the reply to hello before reconnecting
 
   // ---------------------------------------------------------------- events
   function EventEmitter() { this._listeners = {}; }
@@ -91,7 +92,10 @@
     this.onState('connecting');
     var ws = this.ws = new WebSocket(this.url);
     ws.onopen = function () {
+      // A server that accepts the socket but never answers hello must not leave us 'connecting'.
+      var silent = setTimeout(function () { if (self.ws === ws) ws.close(4000); }, HELLO_TIMEOUT);
       self.rawCall('hello', { token: self.token, since: self.lastSeq }).then(function (result) {
+        clearTimeout(silent);
         self.attempt = 0;
         // A fresh session starts from now; a resumed one gets the missed events replayed next.
         if (result.since === null) self.lastSeq = Math.max(self.lastSeq || 0, result.seq);
@@ -100,6 +104,8 @@
         var pending = self.outbox; self.outbox = [];
         pending.forEach(function (item) { self.transmit(item); });
       }, function (err) {
+        clearTimeout(silent);
+        if (err.code === 53000) return;  // the socket closed first; onclose reconnects
         self.denied = true;  // the token was refused: reconnect only after updateToken
         self.onState(err.code === 20104 ? 'expired' : 'denied', err);
       });

@@ -87,3 +87,26 @@ def test_a_2015_quickstart_page_runs_unchanged(browser, server):
     for page in pages:
         page.wait_for_function("() => window.output.includes('alice: hello from 2015')")
     assert server.chat.store.db().execute("SELECT count(*) FROM channels").fetchone()[0] == 1
+
+
+def test_a_socket_that_never_answers_hello_is_replaced(browser, server):
+    """The first socket is accepted but silent; the client gives up on it and connects again."""
+    from sdk_harness import RECORD
+
+    page = browser.new_context().new_page()
+    attempts = []
+
+    def route(ws):
+        attempts.append(ws)
+        if len(attempts) > 1:
+            ws.connect_to_server()  # later sockets reach the real server; the first one hears nothing
+
+    page.route_web_socket(server.ws_url, route)
+    page.goto(server.url + "/static/css/app.css")
+    page.add_script_tag(url="/static/js/twilio-chat.js")
+    page.evaluate(RECORD)
+    identity = page.evaluate(
+        "t => Twilio.Chat.Client.create(t).then(c => { window.client = record(c); return c.user.identity; })",
+        server.token("alice"),
+    )
+    assert identity == "alice" and len(attempts) == 2
