@@ -49,6 +49,7 @@ class Chat:
         self.last_typing: dict[tuple[str, str], float] = {}
         # Events carry relative URLs unless PUBLIC_URL says where the server is reached.
         self.base_url = settings.public_url.rstrip("/")
+        self.api_base = f"{self.base_url}/v2"
 
     def _events_between(self, first: int, last: int) -> list[Event]:
         return [Event.from_row(row) for row in event_log.between(self.store.db(), first, last)]

@@ -13,11 +13,11 @@ from .common import UNSET
 
 
 def serialize(chat: Chat, row: dict) -> dict:
-    return serializers.member(row, chat.base_url, chat.settings.account_sid)
+    return serializers.member(row, chat.api_base, chat.settings.account_sid)
 
 
 def serialize_invite(chat: Chat, row: dict) -> dict:
-    return serializers.invite(row, chat.base_url, chat.settings.account_sid)
+    return serializers.invite(row, chat.api_base, chat.settings.account_sid)
 
 
 def get(chat: Chat, actor: Actor, service_sid: str, channel_key: str, member_key: str) -> dict:

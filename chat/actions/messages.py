@@ -17,7 +17,7 @@ def serialize(chat: Chat, row: dict, media: dict | None = None, base: str | None
     """Twilio's message JSON; `base` overrides the origin of `url` (REST uses the request's)."""
     if media is None and row["media_sid"]:
         media = message_rows.get_media(chat.store.db(), row["service_sid"], row["media_sid"])
-    return serializers.message(row, chat.base_url if base is None else base, chat.settings.account_sid, media)
+    return serializers.message(row, chat.api_base if base is None else base, chat.settings.account_sid, media)
 
 
 def _require_member(db, actor: Actor, channel_row: dict) -> None:
