@@ -1,0 +1,1 @@
+"""REST resources of a service's users: /Services/{ServiceSid}/Users[/{Sid}]."""
