@@ -175,3 +175,25 @@ def invite(row: dict, base: str, account_sid: str) -> dict:
         **_dates(row),
         "url": f"{_svc(base, row['service_sid'])}/Channels/{row['channel_sid']}/Invites/{row['sid']}",
     }
+
+
+def user_channel(view: dict, base: str, account_sid: str) -> dict:
+    """A user's place in a channel (chat/actions/user_channels.py builds `view`); no SID of its own."""
+    svc = _svc(base, view["service_sid"])
+    channel_url = f"{svc}/Channels/{view['channel_sid']}"
+    return {
+        "account_sid": account_sid,
+        "service_sid": view["service_sid"],
+        "channel_sid": view["channel_sid"],
+        "user_sid": view["user_sid"],
+        "member_sid": view["member_sid"],
+        "status": view["status"],
+        "last_consumed_message_index": view["last_consumed_message_index"],
+        "unread_messages_count": view["unread_messages_count"],
+        "notification_level": view["notification_level"],
+        "url": f"{svc}/Users/{view['user_sid']}/Channels/{view['channel_sid']}",
+        "links": {
+            "channel": channel_url,
+            "member": f"{channel_url}/Members/{view['member_sid']}" if view["member_sid"] else None,
+        },
+    }

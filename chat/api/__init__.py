@@ -17,6 +17,17 @@ def init_app(app) -> None:
     openapi.init_app(app)
 
 
-from . import channels, members, messages, openapi, roles, services, users  # noqa: E402  (routes register on bp)
+from . import channels, invites, members, messages, openapi, roles, services, user_channels, users  # noqa: E402  (routes register on bp)
 
-__all__ = ["bp", "init_app", "channels", "members", "messages", "roles", "services", "users"]
+__all__ = [
+    "bp",
+    "init_app",
+    "channels",
+    "invites",
+    "members",
+    "messages",
+    "roles",
+    "services",
+    "user_channels",
+    "users",
+]
