@@ -3,6 +3,7 @@ events and the JS client all use these shapes. `base` is the versioned API root 
 `links` (e.g. `https://chat.example.com/v2`)."""
 
 import json
+from urllib.parse import quote
 
 from . import hook_events
 from .clock import twilio_date
@@ -196,4 +197,48 @@ def user_channel(view: dict, base: str, account_sid: str) -> dict:
             "channel": channel_url,
             "member": f"{channel_url}/Members/{view['member_sid']}" if view["member_sid"] else None,
         },
+    }
+
+
+def credential(row: dict, base: str) -> dict:
+    """Secrets are never rendered. `sandbox` is a string, as in Twilio's JSON ("True"/"False")."""
+    return {
+        "sid": row["sid"],
+        "account_sid": row["account_sid"],
+        "friendly_name": row["friendly_name"],
+        "type": row["type"],
+        "sandbox": str(bool(row["sandbox"])),
+        **_dates(row),
+        "url": f"{base}/Credentials/{row['sid']}",
+    }
+
+
+def _binding(row: dict, account_sid: str) -> dict:
+    return {
+        **_owned(row, account_sid),
+        **_dates(row),
+        "endpoint": row["endpoint"],
+        "identity": row["identity"],
+        "credential_sid": row["credential_sid"],
+        "binding_type": row["binding_type"],
+        "message_types": json.loads(row["message_types"]),
+    }
+
+
+def binding(row: dict, base: str, account_sid: str) -> dict:
+    """A push binding under /Bindings; `links.user` uses the identity, as Twilio's example does."""
+    svc = _svc(base, row["service_sid"])
+    return {
+        **_binding(row, account_sid),
+        "url": f"{svc}/Bindings/{row['sid']}",
+        "links": {"user": f"{svc}/Users/{quote(row['identity'], safe='')}"},
+    }
+
+
+def user_binding(row: dict, base: str, account_sid: str, user_sid: str) -> dict:
+    """The same binding under /Users/{UserSid}/Bindings."""
+    return {
+        **_binding(row, account_sid),
+        "user_sid": user_sid,
+        "url": f"{_svc(base, row['service_sid'])}/Users/{user_sid}/Bindings/{row['sid']}",
     }

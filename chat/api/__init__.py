@@ -17,12 +17,27 @@ def init_app(app) -> None:
     openapi.init_app(app)
 
 
-from . import channels, invites, members, messages, openapi, roles, services, user_channels, users  # noqa: E402  (routes register on bp)
+# Importing the resource modules registers their routes on bp.
+from . import (  # noqa: E402
+    bindings,
+    channels,
+    credentials,
+    invites,
+    members,
+    messages,
+    openapi,
+    roles,
+    services,
+    user_channels,
+    users,
+)
 
 __all__ = [
     "bp",
     "init_app",
+    "bindings",
     "channels",
+    "credentials",
     "invites",
     "members",
     "messages",

@@ -48,6 +48,18 @@ RESOURCES: dict[str, dict[str, str]] = {
     "role": {
         **_OWNED, "friendly_name": "string", "type": "string", "permissions": "array", **_DATES, "url": "string",
     },
+    "credential": {
+        "sid": "string", "account_sid": "string", "friendly_name": "string?", "type": "string", "sandbox": "string",
+        **_DATES, "url": "string",
+    },
+    "binding": {
+        **_OWNED, **_DATES, "endpoint": "string", "identity": "string", "credential_sid": "string?",
+        "binding_type": "string", "message_types": "array", "url": "string", "links": "object",
+    },
+    "user_binding": {
+        **_OWNED, **_DATES, "endpoint": "string", "identity": "string", "credential_sid": "string?",
+        "binding_type": "string", "message_types": "array", "user_sid": "string", "url": "string",
+    },
 }  # fmt: skip
 
 
