@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .bus import Hub, LocalBus
 from .events import Event
+from .ratelimit import ChannelRate
 from .settings import Settings
 from .store import Store, migrate, services
 from .store import events as event_log
@@ -41,6 +42,7 @@ class Chat:
             services.ensure(self.store.db(), settings.account_sid, settings.service_sid)
         self.hub = Hub(self._events_between, event_log.latest(db))
         self.bus = LocalBus(self.hub)
+        self.channel_rate = ChannelRate(settings.channel_action_rate, settings.channel_action_burst)
         # Pre/post-event webhooks (chat/webhooks); None until configured there.
         self.webhooks = None
         # Presence of this process's sockets (chat/actions/presence.py).

@@ -142,6 +142,7 @@ def _add(
     **fields,
 ) -> dict:
     """Insert the membership and its events; shared by join, add and accepting an invite."""
+    chat.channel_rate.take(channel_row["sid"])
     params = {"ChannelSid": channel_row["sid"], "Identity": identity, "RoleSid": role_sid, "Reason": reason}
     common.pre_event(chat, actor, service_row, "onMemberAdd", params)
     with chat.write() as tx:

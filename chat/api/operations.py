@@ -11,10 +11,11 @@ from flask import current_app, request
 from ..actions.common import UNSET
 from ..clock import iso, parse
 from ..context import Actor, Chat
-from ..errors import bad_request, not_found
+from ..errors import ChatError, bad_request, not_found
 from . import bp, paging
 
 VERSIONS = ("v1", "v2")
+MAX_FORM_BYTES = 256 * 1024  # the largest legal form (body + attributes) is far below this
 TRUE_FALSE = ("true", "false")
 
 
@@ -142,6 +143,8 @@ def _form():
     """The request's form fields; a JSON or other body is refused (Twilio takes forms only)."""
     if request.content_length and request.mimetype != "application/x-www-form-urlencoded":
         raise bad_request("Send parameters form-encoded (application/x-www-form-urlencoded)")
+    if (request.content_length or 0) > MAX_FORM_BYTES:
+        raise ChatError(413, 20413, f"The request body is larger than {MAX_FORM_BYTES // 1024} KB")
     return request.form
 
 
