@@ -28,10 +28,7 @@ def page(chat: Chat, after_rowid: int, limit: int) -> list[dict]:
 
 
 def get(chat: Chat, sid: str) -> dict:
-    row = credential_rows.get(chat.store.db(), sid)
-    if row is None:
-        raise not_found(f"Credential {sid} not found")
-    return row
+    return _credential(chat.store.db(), sid)
 
 
 def create(chat: Chat, type: str, **fields) -> dict:
@@ -42,9 +39,7 @@ def create(chat: Chat, type: str, **fields) -> dict:
 
 def update(chat: Chat, sid: str, **fields) -> dict:
     with chat.write() as tx:
-        row = credential_rows.get(tx.db, sid)
-        if row is None:
-            raise not_found(f"Credential {sid} not found")
+        row = _credential(tx.db, sid)
         credential_rows.update(tx.db, sid, _columns(row["type"], fields))
         return credential_rows.get(tx.db, sid)
 
@@ -52,9 +47,15 @@ def update(chat: Chat, sid: str, **fields) -> dict:
 def delete(chat: Chat, sid: str) -> None:
     """Bindings that named the credential keep working without one (their credential_sid becomes null)."""
     with chat.write() as tx:
-        if credential_rows.get(tx.db, sid) is None:
-            raise not_found(f"Credential {sid} not found")
+        _credential(tx.db, sid)
         credential_rows.delete(tx.db, sid)
+
+
+def _credential(db, sid: str) -> dict:
+    row = credential_rows.get(db, sid)
+    if row is None:
+        raise not_found(f"Credential {sid} not found")
+    return row
 
 
 def _columns(type: str, fields: dict) -> dict:
