@@ -17,6 +17,32 @@ def init_app(app) -> None:
     openapi.init_app(app)
 
 
-from . import channels, members, messages, openapi, roles, services, users  # noqa: E402  (routes register on bp)
+# Importing the resource modules registers their routes on bp.
+from . import (  # noqa: E402
+    bindings,
+    channels,
+    credentials,
+    invites,
+    members,
+    messages,
+    openapi,
+    roles,
+    services,
+    user_channels,
+    users,
+)
 
-__all__ = ["bp", "init_app", "channels", "members", "messages", "roles", "services", "users"]
+__all__ = [
+    "bp",
+    "init_app",
+    "bindings",
+    "channels",
+    "credentials",
+    "invites",
+    "members",
+    "messages",
+    "roles",
+    "services",
+    "user_channels",
+    "users",
+]
