@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .bus import Hub, LocalBus
 from .events import Event
+from .redis_bus import RedisBus
 from .settings import Settings
 from .store import Store, migrate, services
 from .store import events as event_log
@@ -40,7 +41,13 @@ class Chat:
         with self.store.write():
             services.ensure(self.store.db(), settings.account_sid, settings.service_sid)
         self.hub = Hub(self._events_between, event_log.latest(db))
-        self.bus = LocalBus(self.hub)
+        if settings.redis_url:
+            # One channel per service: deployments (and tests) sharing a Redis stay apart.
+            channel = f"chat:{settings.service_sid}:events"
+            self.bus = RedisBus(self.hub, settings.redis_url, channel, lambda: event_log.latest(self.store.db()))
+        else:
+            self.bus = LocalBus(self.hub)
+        self.bus.start()
         # Pre/post-event webhooks (chat/webhooks); None until configured there.
         self.webhooks = None
         # Presence of this process's sockets (chat/actions/presence.py).

@@ -39,6 +39,7 @@ class Settings:
     max_frame_bytes: int = 65536
     ping_interval: int = 25
     public_url: str = ""
+    redis_url: str = field(default="", repr=False)  # may carry a password
 
 
 # name in the environment -> (field, parser). Parsers raise ValueError with what was expected.
@@ -98,6 +99,13 @@ def _text(raw: str) -> str:
     return raw.strip()
 
 
+def _redis_url(raw: str) -> str:
+    url = raw.strip()
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("expected a redis://, rediss:// or unix:// URL")
+    return url
+
+
 VARIABLES = {
     "TWILIO_ACCOUNT_SID": ("account_sid", _sid("AC")),
     "TWILIO_AUTH_TOKEN": ("auth_token", _secret),
@@ -118,6 +126,7 @@ VARIABLES = {
     "MAX_FRAME_BYTES": ("max_frame_bytes", _int(1024, 16 * 1024 * 1024)),
     "PING_INTERVAL": ("ping_interval", _int(0, 3600)),
     "PUBLIC_URL": ("public_url", _text),
+    "REDIS_URL": ("redis_url", _redis_url),
 }
 REQUIRED = ("account_sid", "auth_token", "api_key", "api_secret", "service_sid")
 
