@@ -116,8 +116,7 @@ class RedisBus:
                 if not down:
                     log.warning("Redis bus lost (%s); reading other workers' events from the log meanwhile", error)
                 down = True
-                self._catch_up()
-                self._stopping.wait(backoff)
+                self._wait_catching_up(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX)
             finally:
                 try:
@@ -137,6 +136,16 @@ class RedisBus:
             if time.monotonic() - checked >= CATCH_UP_INTERVAL:
                 self._catch_up()
                 checked = time.monotonic()
+
+    def _wait_catching_up(self, seconds: float) -> None:
+        """Wait before reconnecting, still delivering the other workers' events from the log."""
+        deadline = time.monotonic() + seconds
+        while not self._stopping.is_set():
+            self._catch_up()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            self._stopping.wait(min(remaining, CATCH_UP_INTERVAL))
 
     def _catch_up(self) -> None:
         try:
