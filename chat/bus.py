@@ -2,7 +2,7 @@
 
 `Hub` keeps who listens to what and delivers each event in sequence order, filling any gap
 from the durable log (a bus may drop or reorder). `LocalBus` hands events straight to the hub;
-a Redis bus (several workers) implements the same `publish`/`start`/`stop`.
+`RedisBus` (chat/redis_bus.py, several workers) implements the same `publish`/`start`/`stop`.
 """
 
 import logging
@@ -89,6 +89,15 @@ class Hub:
             listener.shut(code, reason)
         with self._lock:
             self._emptied.wait_for(lambda: not self._subscriptions, timeout=wait)
+
+    def catch_up(self, latest: int) -> None:
+        """Deliver from the log everything up to `latest` not dispatched yet: a bus that lost
+        the newest events (or was down) has no later event that would reveal the gap."""
+        with self._lock:
+            if latest > self._last_seq:
+                for missed in self._load_between(self._last_seq + 1, latest):
+                    self._deliver(missed)
+                self._last_seq = latest
 
     def dispatch(self, events: list[Event]) -> None:
         with self._lock:

@@ -41,6 +41,7 @@ class Settings:
     public_url: str = ""
     channel_action_rate: int = 100
     channel_action_burst: int = 200
+    redis_url: str = field(default="", repr=False)  # may carry a password
 
 
 # name in the environment -> (field, parser). Parsers raise ValueError with what was expected.
@@ -100,6 +101,13 @@ def _text(raw: str) -> str:
     return raw.strip()
 
 
+def _redis_url(raw: str) -> str:
+    url = raw.strip()
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("expected a redis://, rediss:// or unix:// URL")
+    return url
+
+
 VARIABLES = {
     "TWILIO_ACCOUNT_SID": ("account_sid", _sid("AC")),
     "TWILIO_AUTH_TOKEN": ("auth_token", _secret),
@@ -122,6 +130,7 @@ VARIABLES = {
     "PUBLIC_URL": ("public_url", _text),
     "CHANNEL_ACTION_RATE": ("channel_action_rate", _int(0, 1_000_000)),
     "CHANNEL_ACTION_BURST": ("channel_action_burst", _int(1, 1_000_000)),
+    "REDIS_URL": ("redis_url", _redis_url),
 }
 REQUIRED = ("account_sid", "auth_token", "api_key", "api_secret", "service_sid")
 
