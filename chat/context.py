@@ -9,6 +9,7 @@ from .events import Event
 from .settings import Settings
 from .store import Store, migrate, services
 from .store import events as event_log
+from .webhooks import Webhooks
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,9 @@ class Chat:
             services.ensure(self.store.db(), settings.account_sid, settings.service_sid)
         self.hub = Hub(self._events_between, event_log.latest(db))
         self.bus = LocalBus(self.hub)
-        # Pre/post-event webhooks (chat/webhooks); None until configured there.
-        self.webhooks = None
+        # Pre-event calls and the post-event outbox with its background deliverer.
+        self.webhooks = Webhooks(settings, self.store)
+        self.webhooks.start()
         # Presence of this process's sockets (chat/actions/presence.py).
         self.presence_lock = threading.Lock()
         self.sockets_of: Counter = Counter()
@@ -59,5 +61,6 @@ class Chat:
 
     def close(self) -> None:
         self.hub.shut_all(1001, "server shutting down")
+        self.webhooks.stop()
         self.bus.stop()
         self.store.close()

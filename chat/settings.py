@@ -39,6 +39,12 @@ class Settings:
     max_frame_bytes: int = 65536
     ping_interval: int = 25
     public_url: str = ""
+    webhook_timeout: float = 5.0
+    pre_webhook_fail_open: bool = False
+    pre_webhook_for_rest: bool = False
+    webhook_hop_limit: int = 3
+    webhook_retry_backoff: float = 1.0
+    webhook_workers: int = 4
 
 
 # name in the environment -> (field, parser). Parsers raise ValueError with what was expected.
@@ -50,6 +56,19 @@ def _int(low: int, high: int):
             raise ValueError(f"expected a whole number from {low} to {high}") from None
         if not low <= value <= high:
             raise ValueError(f"expected a whole number from {low} to {high}, got {value}")
+        return value
+
+    return parse
+
+
+def _seconds(low: float, high: float):
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"expected a number of seconds from {low:g} to {high:g}") from None
+        if not low <= value <= high:
+            raise ValueError(f"expected a number of seconds from {low:g} to {high:g}, got {value:g}")
         return value
 
     return parse
@@ -118,6 +137,12 @@ VARIABLES = {
     "MAX_FRAME_BYTES": ("max_frame_bytes", _int(1024, 16 * 1024 * 1024)),
     "PING_INTERVAL": ("ping_interval", _int(0, 3600)),
     "PUBLIC_URL": ("public_url", _text),
+    "WEBHOOK_TIMEOUT": ("webhook_timeout", _seconds(0.1, 60)),
+    "PRE_WEBHOOK_FAIL_OPEN": ("pre_webhook_fail_open", _bool),
+    "PRE_WEBHOOK_FOR_REST": ("pre_webhook_for_rest", _bool),
+    "WEBHOOK_HOP_LIMIT": ("webhook_hop_limit", _int(1, 100)),
+    "WEBHOOK_RETRY_BACKOFF": ("webhook_retry_backoff", _seconds(0.01, 600)),
+    "WEBHOOK_WORKERS": ("webhook_workers", _int(1, 64)),
 }
 REQUIRED = ("account_sid", "auth_token", "api_key", "api_secret", "service_sid")
 
