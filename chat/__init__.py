@@ -3,7 +3,7 @@
 import logging
 from pathlib import Path
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from . import api, media, pages, realtime
@@ -21,7 +21,7 @@ def create_app(settings: settings_module.Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["chat"] = Chat(settings)
     app.register_blueprint(pages.bp)
-    app.register_blueprint(api.bp)
+    api.init_app(app)
     app.register_blueprint(media.bp)
     realtime.init_app(app)
     _register_errors(app)
@@ -39,8 +39,10 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        code = 20404 if error.code == 404 else 20000 + (error.code or 500)
-        body = ChatError(error.code or 500, code, error.description or error.name).to_dict()
+        if error.code == 404:
+            body = ChatError(404, 20404, f"The requested resource {request.path} was not found").to_dict()
+        else:
+            body = ChatError(error.code or 500, 20000 + (error.code or 500), error.description or error.name).to_dict()
         return jsonify(body), error.code
 
     @app.errorhandler(Exception)

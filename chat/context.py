@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .bus import Hub, LocalBus
 from .events import Event
+from .ratelimit import ChannelRate
 from .settings import Settings
 from .store import Store, migrate, services
 from .store import events as event_log
@@ -42,6 +43,7 @@ class Chat:
             services.ensure(self.store.db(), settings.account_sid, settings.service_sid)
         self.hub = Hub(self._events_between, event_log.latest(db))
         self.bus = LocalBus(self.hub)
+        self.channel_rate = ChannelRate(settings.channel_action_rate, settings.channel_action_burst)
         # Pre-event calls and the post-event outbox with its background deliverer.
         self.webhooks = Webhooks(settings, self.store)
         self.webhooks.start()
@@ -51,6 +53,7 @@ class Chat:
         self.last_typing: dict[tuple[str, str], float] = {}
         # Events carry relative URLs unless PUBLIC_URL says where the server is reached.
         self.base_url = settings.public_url.rstrip("/")
+        self.api_base = f"{self.base_url}/v2"
 
     def _events_between(self, first: int, last: int) -> list[Event]:
         return [Event.from_row(row) for row in event_log.between(self.store.db(), first, last)]

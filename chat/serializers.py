@@ -1,13 +1,15 @@
 """One function per resource, rendering Twilio Chat v2's JSON. REST responses, WebSocket
-events and the JS client all use these shapes. `base` is the absolute origin for `url`/`links`."""
+events and the JS client all use these shapes. `base` is the versioned API root for `url` and
+`links` (e.g. `https://chat.example.com/v2`)."""
 
 import json
 
+from . import hook_events
 from .clock import twilio_date
 
 
 def _svc(base: str, service_sid: str) -> str:
-    return f"{base}/v2/Services/{service_sid}"
+    return f"{base}/Services/{service_sid}"
 
 
 def _owned(row: dict, account_sid: str) -> dict:
@@ -19,10 +21,11 @@ def _dates(row: dict) -> dict:
     return {"date_created": twilio_date(row["date_created"]), "date_updated": twilio_date(row["date_updated"])}
 
 
-def service(row: dict, base: str) -> dict:
+def service(row: dict, base: str, legacy: bool = False) -> dict:
+    """`legacy` adds v1's `webhooks` object (each event's URL and method)."""
     url = _svc(base, row["sid"])
     notifications = json.loads(row["notifications"] or "{}")
-    return {
+    rendered = {
         "sid": row["sid"],
         "account_sid": row["account_sid"],
         "friendly_name": row["friendly_name"],
@@ -51,6 +54,24 @@ def service(row: dict, base: str) -> dict:
             "bindings": f"{url}/Bindings",
         },
     }
+    if legacy:
+        rendered["webhooks"] = _v1_webhooks(row)
+    return rendered
+
+
+def _v1_webhooks(row: dict) -> dict:
+    """v1 configured a URL per event (`on_message_send`...); v2's pre/post URLs and filters say the same."""
+    filters = json.loads(row["webhook_filters"])
+    hooks = {}
+    for event in hook_events.ALL:
+        url = row["pre_webhook_url"] if event in hook_events.PRE_EVENTS else row["post_webhook_url"]
+        enabled = url and (not filters or event in filters)
+        hooks[hook_events.snake(event)] = {
+            "url": url if enabled else None,
+            "method": row["webhook_method"],
+            "format": None,
+        }
+    return hooks
 
 
 def role(row: dict, base: str, account_sid: str) -> dict:

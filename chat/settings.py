@@ -39,6 +39,8 @@ class Settings:
     max_frame_bytes: int = 65536
     ping_interval: int = 25
     public_url: str = ""
+    channel_action_rate: int = 100
+    channel_action_burst: int = 200
     webhook_timeout: float = 5.0
     pre_webhook_fail_open: bool = False
     pre_webhook_for_rest: bool = False
@@ -137,6 +139,8 @@ VARIABLES = {
     "MAX_FRAME_BYTES": ("max_frame_bytes", _int(1024, 16 * 1024 * 1024)),
     "PING_INTERVAL": ("ping_interval", _int(0, 3600)),
     "PUBLIC_URL": ("public_url", _text),
+    "CHANNEL_ACTION_RATE": ("channel_action_rate", _int(0, 1_000_000)),
+    "CHANNEL_ACTION_BURST": ("channel_action_burst", _int(1, 1_000_000)),
     "WEBHOOK_TIMEOUT": ("webhook_timeout", _seconds(0.1, 60)),
     "PRE_WEBHOOK_FAIL_OPEN": ("pre_webhook_fail_open", _bool),
     "PRE_WEBHOOK_FOR_REST": ("pre_webhook_for_rest", _bool),

@@ -12,7 +12,7 @@ from .common import UNSET
 
 
 def serialize(chat: Chat, row: dict) -> dict:
-    return serializers.channel(row, chat.base_url, chat.settings.account_sid)
+    return serializers.channel(row, chat.api_base, chat.settings.account_sid)
 
 
 def _unique_name(value) -> str | None:

@@ -13,11 +13,11 @@ from .common import UNSET
 
 
 def serialize(chat: Chat, row: dict) -> dict:
-    return serializers.member(row, chat.base_url, chat.settings.account_sid)
+    return serializers.member(row, chat.api_base, chat.settings.account_sid)
 
 
 def serialize_invite(chat: Chat, row: dict) -> dict:
-    return serializers.invite(row, chat.base_url, chat.settings.account_sid)
+    return serializers.invite(row, chat.api_base, chat.settings.account_sid)
 
 
 def get(chat: Chat, actor: Actor, service_sid: str, channel_key: str, member_key: str) -> dict:
@@ -134,6 +134,7 @@ def _add(
     **fields,
 ) -> dict:
     """Insert the membership and its events; shared by join, add and accepting an invite."""
+    chat.channel_rate.take(channel_row["sid"])
     params = {"ChannelSid": channel_row["sid"], "Identity": identity, "RoleSid": role_sid, "Reason": reason}
     common.pre_event(chat, actor, service_row, "onMemberAdd", params)
     with chat.write() as tx:

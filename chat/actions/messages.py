@@ -17,7 +17,7 @@ def serialize(chat: Chat, row: dict, media: dict | None = None, base: str | None
     """Twilio's message JSON; `base` overrides the origin of `url` (REST uses the request's)."""
     if media is None and row["media_sid"]:
         media = message_rows.get_media(chat.store.db(), row["service_sid"], row["media_sid"])
-    return serializers.message(row, chat.base_url if base is None else base, chat.settings.account_sid, media)
+    return serializers.message(row, chat.api_base if base is None else base, chat.settings.account_sid, media)
 
 
 def _require_member(db, actor: Actor, channel_row: dict) -> None:
@@ -50,6 +50,7 @@ def send(
     service_row = common.service(chat, db, service_sid)
     channel_row = common.channel(db, service_sid, channel_key)
     _require_member(db, actor, channel_row)
+    chat.channel_rate.take(channel_row["sid"])
     media = None
     if media_sid:
         media = message_rows.get_media(db, service_sid, media_sid)
@@ -133,6 +134,7 @@ def update(
         if "attributes" in changes:
             needed = "editOwnMessageAttributes" if own else "editAnyMessageAttributes"
             common.require(db, service_row, actor, needed, row["channel_sid"])
+    chat.channel_rate.take(row["channel_sid"])
     params = {**hook_params.message(row), "ModifiedBy": actor.name}
     if "body" in changes:
         params["Body"] = changes["body"]
@@ -165,6 +167,7 @@ def remove(chat: Chat, actor: Actor, service_sid: str, channel_key: str, sid: st
     if actor.identity is not None:
         own = common.is_own(actor, row["author"])
         common.require(db, service_row, actor, "deleteOwnMessage" if own else "deleteAnyMessage", row["channel_sid"])
+    chat.channel_rate.take(row["channel_sid"])
     params = {**hook_params.message(row), "RemovedBy": actor.name}
     common.pre_event(chat, actor, service_row, "onMessageRemove", params)
     with chat.write() as tx:

@@ -18,7 +18,7 @@ def serialize(chat: Chat, row: dict, single: bool = False) -> dict:
         service_row = common.service(chat, db, row["service_sid"])
         reachability = True if service_row["reachability_enabled"] else None
     count = user_rows.joined_channels_count(db, row["service_sid"], row["identity"])
-    return serializers.user(row, chat.base_url, chat.settings.account_sid, count, reachability)
+    return serializers.user(row, chat.api_base, chat.settings.account_sid, count, reachability)
 
 
 def ensure(chat: Chat, service_sid: str, identity: str) -> dict:

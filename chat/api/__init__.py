@@ -1,12 +1,22 @@
-"""Twilio Chat's REST API v2 (docs/api.md): the same paths, form parameters, JSON and errors,
-so twilio-python pointed at this server works. Every change goes through chat/actions, so REST
-changes reach connected sockets at once."""
+"""Twilio Chat's REST API (docs/api.md): the same paths, form parameters, JSON and errors, so
+twilio-python pointed at this server works. The blueprint answers under /v2 and, for code
+written against the first version, /v1. Every change goes through chat/actions, so REST changes
+reach connected sockets at once."""
 
 from flask import Blueprint
 
 from . import auth
 
-bp = Blueprint("api", __name__, url_prefix="/v2")
+bp = Blueprint("api", __name__)
 bp.before_request(auth.require_account)
 
-from . import channels, members, messages  # noqa: E402,F401  (routes register on bp)
+
+def init_app(app) -> None:
+    app.register_blueprint(bp, url_prefix="/v2")
+    app.register_blueprint(bp, url_prefix="/v1", name="api_v1")
+    openapi.init_app(app)
+
+
+from . import channels, members, messages, openapi, services  # noqa: E402  (routes register on bp)
+
+__all__ = ["bp", "init_app", "channels", "members", "messages", "services"]

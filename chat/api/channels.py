@@ -1,69 +1,47 @@
-"""/v2/Services/{ServiceSid}/Channels[/{Sid}]: the Sid slot also takes a unique name."""
-
-from flask import current_app, request
+"""Channels: /Services/{ServiceSid}/Channels[/{Sid}]; the Sid slot also takes a unique name."""
 
 from .. import serializers
 from ..actions import channels
-from . import bp, params
-from .paging import envelope
+from .operations import Param, actor, base, chat, operation
 
-PATH = "/Services/<service_sid>/Channels"
+PATH = "/Services/{ServiceSid}/Channels"
 TYPES = ("public", "private")
+FIELDS = (
+    Param("FriendlyName"),
+    Param("UniqueName"),
+    Param("Attributes", description="A JSON object, as a string"),
+    Param("CreatedBy"),
+    Param("DateCreated", "date"),
+    Param("DateUpdated", "date"),
+)
 
 
 def render(row: dict) -> dict:
-    return serializers.channel(row, params.base(), current_app.extensions["chat"].settings.account_sid)
+    return serializers.channel(row, base(), chat().settings.account_sid)
 
 
-def _fields(fields) -> dict:
-    return params.given(
-        friendly_name=params.text(fields, "FriendlyName"),
-        unique_name=params.text(fields, "UniqueName"),
-        attributes=params.text(fields, "Attributes"),
-        created_by=params.text(fields, "CreatedBy"),
-        date_created=params.date(fields, "DateCreated"),
-        date_updated=params.date(fields, "DateUpdated"),
-    )
+@operation("GET", PATH, "List channels", (Param("Type", "array", enum=TYPES),), "channel", listing="channels")
+def list_channels(service_sid, args, page):
+    rows = channels.page(chat(), service_sid, args.get("type", list(TYPES)), page.after_rowid, page.limit)
+    return page.of(rows, render, lambda row: row["_rowid"])
 
 
-@bp.get(PATH)
-def list_channels(service_sid):
-    types = request.args.getlist("Type")
-    for kind in types:
-        params.choice({"Type": kind}, "Type", TYPES)
-    size = params.page_size()
-    _, after = params.page_position()
-    rows = channels.page(current_app.extensions["chat"], service_sid, types or list(TYPES), after, size + 1)
-    more, rows = len(rows) > size, rows[:size]
-    return envelope("channels", [render(r) for r in rows], rows, size, lambda r: r["_rowid"], more)
+@operation("POST", PATH, "Create a channel", (*FIELDS, Param("Type", enum=TYPES)), "channel", status=201)
+def create_channel(service_sid, args):
+    args.setdefault("type", "public")
+    return render(channels.create(chat(), actor(), service_sid, **args))
 
 
-@bp.post(PATH)
-def create_channel(service_sid):
-    fields = params.form()
-    kind = params.choice(fields, "Type", TYPES)
-    row = channels.create(
-        current_app.extensions["chat"],
-        params.actor(),
-        service_sid,
-        type="public" if kind is params.UNSET else kind,
-        **_fields(fields),
-    )
-    return render(row), 201
+@operation("GET", PATH + "/{Sid}", "Fetch a channel by SID or unique name", returns="channel")
+def fetch_channel(service_sid, sid, args):
+    return render(channels.get(chat(), actor(), service_sid, sid))
 
 
-@bp.get(PATH + "/<key>")
-def fetch_channel(service_sid, key):
-    return render(channels.get(current_app.extensions["chat"], params.actor(), service_sid, key))
+@operation("POST", PATH + "/{Sid}", "Update a channel", FIELDS, "channel")
+def update_channel(service_sid, sid, args):
+    return render(channels.update(chat(), actor(), service_sid, sid, **args))
 
 
-@bp.post(PATH + "/<key>")
-def update_channel(service_sid, key):
-    row = channels.update(current_app.extensions["chat"], params.actor(), service_sid, key, **_fields(params.form()))
-    return render(row)
-
-
-@bp.delete(PATH + "/<key>")
-def delete_channel(service_sid, key):
-    channels.delete(current_app.extensions["chat"], params.actor(), service_sid, key)
-    return "", 204
+@operation("DELETE", PATH + "/{Sid}", "Delete a channel with its members and messages")
+def delete_channel(service_sid, sid, args):
+    channels.delete(chat(), actor(), service_sid, sid)

@@ -1,60 +1,47 @@
-"""/v2/Services/{ServiceSid}/Channels/{ChannelSid}/Members[/{Sid}]: Sid also takes an identity."""
-
-from flask import current_app, request
+"""Members: /Services/{ServiceSid}/Channels/{ChannelSid}/Members[/{Sid}]; Sid also takes an identity."""
 
 from .. import serializers
 from ..actions import members
-from . import bp, params
-from .paging import envelope
+from .operations import Param, actor, base, chat, operation
 
-PATH = "/Services/<service_sid>/Channels/<channel>/Members"
+PATH = "/Services/{ServiceSid}/Channels/{ChannelSid}/Members"
+FIELDS = (
+    Param("RoleSid"),
+    Param("LastConsumedMessageIndex", "integer", nullable=True),
+    Param("LastConsumptionTimestamp", "date"),
+    Param("Attributes", description="A JSON object, as a string"),
+    Param("DateCreated", "date"),
+    Param("DateUpdated", "date"),
+)
 
 
 def render(row: dict) -> dict:
-    return serializers.member(row, params.base(), current_app.extensions["chat"].settings.account_sid)
+    return serializers.member(row, base(), chat().settings.account_sid)
 
 
-def _fields(fields) -> dict:
-    return params.given(
-        role_sid=params.text(fields, "RoleSid"),
-        last_consumed_message_index=params.integer(fields, "LastConsumedMessageIndex", nullable=True),
-        last_consumption_timestamp=params.text(fields, "LastConsumptionTimestamp"),
-        attributes=params.text(fields, "Attributes"),
-        date_created=params.date(fields, "DateCreated"),
-        date_updated=params.date(fields, "DateUpdated"),
-    )
+@operation("GET", PATH, "List a channel's members", (Param("Identity", "array"),), "member", listing="members")
+def list_members(service_sid, channel_sid, args, page):
+    identities = args.get("identity", [])
+    rows = members.page(chat(), actor(), service_sid, channel_sid, identities, page.after_rowid, page.limit)
+    return page.of(rows, render, lambda row: row["_rowid"])
 
 
-@bp.get(PATH)
-def list_members(service_sid, channel):
-    size = params.page_size()
-    _, after = params.page_position()
-    chat = current_app.extensions["chat"]
-    rows = members.page(chat, params.actor(), service_sid, channel, request.args.getlist("Identity"), after, size + 1)
-    more, rows = len(rows) > size, rows[:size]
-    return envelope("members", [render(r) for r in rows], rows, size, lambda r: r["_rowid"], more)
+@operation("POST", PATH, "Add a member", (Param("Identity", required=True), *FIELDS), "member", status=201)
+def create_member(service_sid, channel_sid, args):
+    identity = args.pop("identity")
+    return render(members.add(chat(), actor(), service_sid, channel_sid, identity, **args))
 
 
-@bp.post(PATH)
-def create_member(service_sid, channel):
-    fields = params.form()
-    identity = params.text(fields, "Identity", required=True)
-    row = members.add(current_app.extensions["chat"], params.actor(), service_sid, channel, identity, **_fields(fields))
-    return render(row), 201
+@operation("GET", PATH + "/{Sid}", "Fetch a member by SID or identity", returns="member")
+def fetch_member(service_sid, channel_sid, sid, args):
+    return render(members.get(chat(), actor(), service_sid, channel_sid, sid))
 
 
-@bp.get(PATH + "/<key>")
-def fetch_member(service_sid, channel, key):
-    return render(members.get(current_app.extensions["chat"], params.actor(), service_sid, channel, key))
+@operation("POST", PATH + "/{Sid}", "Update a member (role, read horizon, attributes)", FIELDS, "member")
+def update_member(service_sid, channel_sid, sid, args):
+    return render(members.update(chat(), actor(), service_sid, channel_sid, sid, **args))
 
 
-@bp.post(PATH + "/<key>")
-def update_member(service_sid, channel, key):
-    chat = current_app.extensions["chat"]
-    return render(members.update(chat, params.actor(), service_sid, channel, key, **_fields(params.form())))
-
-
-@bp.delete(PATH + "/<key>")
-def delete_member(service_sid, channel, key):
-    members.remove(current_app.extensions["chat"], params.actor(), service_sid, channel, key)
-    return "", 204
+@operation("DELETE", PATH + "/{Sid}", "Remove a member")
+def delete_member(service_sid, channel_sid, sid, args):
+    members.remove(chat(), actor(), service_sid, channel_sid, sid)

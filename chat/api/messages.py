@@ -1,79 +1,53 @@
-"""/v2/Services/{ServiceSid}/Channels/{ChannelSid}/Messages[/{Sid}]."""
-
-from flask import current_app, request
+"""Messages: /Services/{ServiceSid}/Channels/{ChannelSid}/Messages[/{Sid}]."""
 
 from ..actions import messages
-from . import bp, params
-from .paging import envelope
+from .operations import Param, actor, base, chat, operation
 
-PATH = "/Services/<service_sid>/Channels/<channel>/Messages"
+PATH = "/Services/{ServiceSid}/Channels/{ChannelSid}/Messages"
+FIELDS = (
+    Param("Body"),
+    Param("Attributes", description="A JSON object, as a string"),
+    Param("From", key="author", description="The author's identity (default: system)"),
+    Param("DateCreated", "date"),
+)
+UPDATE_FIELDS = (*FIELDS, Param("DateUpdated", "date"), Param("LastUpdatedBy"))
 
 
 def render(row: dict) -> dict:
-    return messages.serialize(current_app.extensions["chat"], row, base=params.base())
+    return messages.serialize(chat(), row, base=base())
 
 
-@bp.get(PATH)
-def list_messages(service_sid, channel):
-    order = params.choice(request.args, "Order", ("asc", "desc"))
-    descending = order == "desc"
-    size = params.page_size()
-    _, after = params.page_position()
-    chat = current_app.extensions["chat"]
-    position = None if after < 0 and descending else after
+@operation(
+    "GET", PATH, "List messages by index", (Param("Order", enum=("asc", "desc")),), "message", listing="messages"
+)
+def list_messages(service_sid, channel_sid, args, page):
     rows = messages.rest_page(
-        chat, params.actor(), service_sid, channel, after=position, limit=size + 1, descending=descending
-    )
-    more, rows = len(rows) > size, rows[:size]
-    return envelope("messages", [render(r) for r in rows], rows, size, lambda r: r["idx"], more)
-
-
-@bp.post(PATH)
-def create_message(service_sid, channel):
-    fields = params.form()
-    row = messages.send(
-        current_app.extensions["chat"],
-        params.actor(),
+        chat(),
+        actor(),
         service_sid,
-        channel,
-        **params.given(
-            body=params.text(fields, "Body"),
-            attributes=params.text(fields, "Attributes"),
-            author=params.text(fields, "From"),
-            media_sid=params.text(fields, "MediaSid"),
-            date_created=params.date(fields, "DateCreated"),
-        ),
+        channel_sid,
+        after=page.after,
+        limit=page.limit,
+        descending=args.get("order") == "desc",
     )
-    return render(row), 201
+    return page.of(rows, render, lambda row: row["idx"])
 
 
-@bp.get(PATH + "/<sid>")
-def fetch_message(service_sid, channel, sid):
-    return render(messages.get(current_app.extensions["chat"], params.actor(), service_sid, channel, sid))
+@operation("POST", PATH, "Send a message", (*FIELDS, Param("MediaSid")), "message", status=201)
+def create_message(service_sid, channel_sid, args):
+    return render(messages.send(chat(), actor(), service_sid, channel_sid, **args))
 
 
-@bp.post(PATH + "/<sid>")
-def update_message(service_sid, channel, sid):
-    fields = params.form()
-    row = messages.update(
-        current_app.extensions["chat"],
-        params.actor(),
-        service_sid,
-        channel,
-        sid,
-        **params.given(
-            body=params.text(fields, "Body"),
-            attributes=params.text(fields, "Attributes"),
-            author=params.text(fields, "From"),
-            date_created=params.date(fields, "DateCreated"),
-            date_updated=params.date(fields, "DateUpdated"),
-            last_updated_by=params.text(fields, "LastUpdatedBy"),
-        ),
-    )
-    return render(row)
+@operation("GET", PATH + "/{Sid}", "Fetch a message", returns="message")
+def fetch_message(service_sid, channel_sid, sid, args):
+    return render(messages.get(chat(), actor(), service_sid, channel_sid, sid))
 
 
-@bp.delete(PATH + "/<sid>")
-def delete_message(service_sid, channel, sid):
-    messages.remove(current_app.extensions["chat"], params.actor(), service_sid, channel, sid)
-    return "", 204
+@operation("POST", PATH + "/{Sid}", "Edit a message", UPDATE_FIELDS, "message")
+def update_message(service_sid, channel_sid, sid, args):
+    return render(messages.update(chat(), actor(), service_sid, channel_sid, sid, **args))
+
+
+@operation("DELETE", PATH + "/{Sid}", "Delete a message")
+def delete_message(service_sid, channel_sid, sid, args):
+    messages.remove(chat(), actor(), service_sid, channel_sid, sid)

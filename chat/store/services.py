@@ -62,6 +62,15 @@ def list_all(db) -> list[dict]:
     return rows(db.execute("SELECT * FROM services ORDER BY date_created, sid"))
 
 
+def page(db, after_rowid: int, limit: int) -> list[dict]:
+    """Services in creation order after a position (`_rowid`) from a previous page."""
+    return rows(
+        db.execute(
+            "SELECT rowid AS _rowid, * FROM services WHERE rowid > ? ORDER BY rowid LIMIT ?", [after_rowid, limit]
+        )
+    )
+
+
 def update(db, sid: str, changes: dict) -> None:
     if changes:
         changes = {**changes, "date_updated": now_iso()}

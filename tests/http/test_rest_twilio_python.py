@@ -6,43 +6,8 @@ import json
 import pytest
 import requests
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
-
-
-class LocalChatHttpClient(TwilioHttpClient):
-    HOSTS = ("https://chat.twilio.com", "https://ip-messaging.twilio.com")
-
-    def __init__(self, local_base: str):
-        super().__init__()
-        self.local_base = local_base
-
-    def request(
-        self, method, url, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False
-    ):
-        for host in self.HOSTS:
-            if url.startswith(host):
-                url = self.local_base + url[len(host) :]
-        return super().request(
-            method,
-            url,
-            params=params,
-            data=data,
-            headers=headers,
-            auth=auth,
-            timeout=timeout,
-            allow_redirects=allow_redirects,
-        )
-
-
-@pytest.fixture
-def client(server):
-    return Client(server.settings.account_sid, server.settings.auth_token, http_client=LocalChatHttpClient(server.url))
-
-
-def service(client, server, legacy=False):
-    domain = client.ip_messaging if legacy else client.chat
-    return domain.v2.services(server.settings.service_sid)
+from twilio_client import LocalChatHttpClient, service
 
 
 @pytest.mark.parametrize("legacy", [False, True], ids=["chat.v2", "ip_messaging.v2"])
