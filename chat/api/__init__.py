@@ -17,6 +17,6 @@ def init_app(app) -> None:
     openapi.init_app(app)
 
 
-from . import channels, members, messages, openapi, services  # noqa: E402  (routes register on bp)
+from . import channel_webhooks, channels, members, messages, openapi, services  # noqa: E402  (routes register on bp)
 
-__all__ = ["bp", "init_app", "channels", "members", "messages", "services"]
+__all__ = ["bp", "init_app", "channel_webhooks", "channels", "members", "messages", "services"]

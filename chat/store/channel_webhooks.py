@@ -23,6 +23,14 @@ def of_channel(db, channel_sid: str) -> list[dict]:
     return [_row(row) for row in rows(found)]
 
 
+def page(db, channel_sid: str, after_rowid: int, limit: int) -> list[dict]:
+    found = db.execute(
+        "SELECT rowid AS _rowid, * FROM channel_webhooks WHERE channel_sid = ? AND rowid > ? ORDER BY rowid LIMIT ?",
+        [channel_sid, after_rowid, limit],
+    )
+    return [_row(row) for row in rows(found)]
+
+
 def count(db, channel_sid: str) -> int:
     return db.execute("SELECT COUNT(*) FROM channel_webhooks WHERE channel_sid = ?", [channel_sid]).fetchone()[0]
 

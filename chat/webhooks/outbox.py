@@ -5,12 +5,19 @@ import json
 import re
 import time
 
+from ..hook_events import POST_EVENTS
 from ..store import channel_webhooks
 from ..store import webhook_deliveries as deliveries
-from . import names
 from .params import form
 
 MAX_BACKOFF = 300.0  # seconds; the longest wait between two attempts
+# Events a `trigger` channel webhook listens to: new messages whose body holds a keyword.
+TRIGGERED_BY = ("onMessageSent", "onMediaMessageSent")
+
+
+def wanted(filters: list[str], event: str) -> bool:
+    """An empty filter list means every event."""
+    return not filters or event in filters
 
 
 def enqueue(db, service_row: dict, common: dict, event: str, params: dict, channel_sid: str | None) -> int:
@@ -39,7 +46,7 @@ def enqueue(db, service_row: dict, common: dict, event: str, params: dict, chann
         queued += 1
 
     url = service_row["post_webhook_url"]
-    if url and event in names.POST_EVENTS and names.wanted(json.loads(service_row["webhook_filters"]), event):
+    if url and event in POST_EVENTS and wanted(json.loads(service_row["webhook_filters"]), event):
         add(url, service_row["webhook_method"], service_row["post_webhook_retry_count"])
     if channel_sid:
         for hook in channel_webhooks.of_channel(db, channel_sid):
@@ -51,10 +58,10 @@ def enqueue(db, service_row: dict, common: dict, event: str, params: dict, chann
 
 def _fires(hook: dict, event: str, params: dict) -> bool:
     if hook["type"] == "webhook":
-        return event in names.POST_EVENTS and names.wanted(hook["filters"], event)
+        return event in POST_EVENTS and wanted(hook["filters"], event)
     if hook["type"] == "trigger":
         body = params.get("Body") or ""
-        return event in names.TRIGGERED_BY and any(
+        return event in TRIGGERED_BY and any(
             re.search(rf"(?<!\w){re.escape(word)}(?!\w)", body, re.IGNORECASE) for word in hook["triggers"] if word
         )
     return False  # studio: stored for compatibility, there is no Studio here

@@ -5,7 +5,8 @@ import json
 import logging
 
 from ..errors import ChatError
-from . import names, transport
+from . import transport
+from .outbox import wanted
 from .params import form
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ ALIASES = {"author": "From", "from": "From"}
 def call(hook, service_row: dict, actor, event: str, params: dict) -> dict:
     """Returns `params`, with the hook's changes applied. `hook` is the app's Webhooks."""
     url = service_row["pre_webhook_url"]
-    if not url or not names.wanted(json.loads(service_row["webhook_filters"]), event):
+    if not url or not wanted(json.loads(service_row["webhook_filters"]), event):
         return params
     settings = hook.settings
     sent = form({**hook.common(service_row, actor, event), **params})
