@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 
-.PHONY: run serve test lint format bench clean
+.PHONY: run serve test lint format bench bench-rest clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -44,6 +44,9 @@ format: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) bench/run.py
+
+bench-rest: $(VENV)/.dev  ## REST creates/s through gunicorn and the newest page of a 1M-message channel
+	cd bench && ../$(PY) rest.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

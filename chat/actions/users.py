@@ -5,20 +5,24 @@ from ..context import Actor, Chat
 from ..errors import conflict, forbidden, not_found
 from ..events import SERVICE
 from ..store import channels as channel_rows
+from ..store import members as member_rows
 from ..store import users as user_rows
 from . import common, hook_params, members
 from .common import UNSET
 
 
-def serialize(chat: Chat, row: dict, single: bool = False) -> dict:
-    """Twilio fills is_online/is_notifiable only on a single fetch with reachability enabled."""
+def serialize(chat: Chat, row: dict, single: bool = False, base: str | None = None) -> dict:
+    """Twilio fills is_online/is_notifiable only on a single fetch with reachability enabled.
+    `base` overrides the origin of `url` and `links` (REST uses the request's)."""
     db = chat.store.db()
     reachability = None
     if single:
         service_row = common.service(chat, db, row["service_sid"])
         reachability = True if service_row["reachability_enabled"] else None
     count = user_rows.joined_channels_count(db, row["service_sid"], row["identity"])
-    return serializers.user(row, chat.api_base, chat.settings.account_sid, count, reachability)
+    return serializers.user(
+        row, chat.api_base if base is None else base, chat.settings.account_sid, count, reachability
+    )
 
 
 def ensure(chat: Chat, service_sid: str, identity: str) -> dict:
@@ -37,6 +41,12 @@ def get(chat: Chat, service_sid: str, key: str) -> dict:
     if row is None:
         raise not_found(f"User {key} not found", 50200)
     return row
+
+
+def page(chat: Chat, service_sid: str, after_rowid: int, limit: int) -> list[dict]:
+    db = chat.store.db()
+    common.service(chat, db, service_sid)
+    return user_rows.page(db, service_sid, after_rowid, limit)
 
 
 def create(
@@ -99,10 +109,12 @@ def update(
 
 
 def delete(chat: Chat, actor: Actor, service_sid: str, key: str) -> dict:
-    """Delete a user and its memberships (each announced as memberLeft)."""
+    """Delete a user with its memberships (each announced as memberLeft) and invites."""
     row = get(chat, service_sid, key)
     for channel_row in channel_rows.of_identity(chat.store.db(), service_sid, row["identity"]):
         members.remove(chat, actor, service_sid, channel_row["sid"], row["identity"])
+    for invite in member_rows.invites_of_identity(chat.store.db(), service_sid, row["identity"]):
+        members.delete_invite(chat, actor, service_sid, invite["channel_sid"], invite["sid"])
     with chat.write() as tx:
         user_rows.delete(tx.db, row["sid"])
     return row

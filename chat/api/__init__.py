@@ -17,6 +17,7 @@ def init_app(app) -> None:
     openapi.init_app(app)
 
 
-from . import channel_webhooks, channels, members, messages, openapi, services  # noqa: E402  (routes register on bp)
+# Routes register on bp when their modules are imported.
+from . import channel_webhooks, channels, members, messages, openapi, roles, services, users  # noqa: E402
 
-__all__ = ["bp", "init_app", "channel_webhooks", "channels", "members", "messages", "services"]
+__all__ = ["bp", "init_app", "channel_webhooks", "channels", "members", "messages", "roles", "services", "users"]

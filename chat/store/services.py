@@ -85,8 +85,14 @@ def get_role(db, service_sid: str, sid: str) -> dict | None:
     return one(db.execute("SELECT * FROM roles WHERE sid = ? AND service_sid = ?", [sid, service_sid]))
 
 
-def list_roles(db, service_sid: str) -> list[dict]:
-    return rows(db.execute("SELECT * FROM roles WHERE service_sid = ? ORDER BY date_created, sid", [service_sid]))
+def roles_page(db, service_sid: str, after_rowid: int, limit: int) -> list[dict]:
+    """A service's roles in creation order after a position (`_rowid`) from a previous page."""
+    return rows(
+        db.execute(
+            "SELECT rowid AS _rowid, * FROM roles WHERE service_sid = ? AND rowid > ? ORDER BY rowid LIMIT ?",
+            [service_sid, after_rowid, limit],
+        )
+    )
 
 
 def create_role(db, service_sid: str, friendly_name: str, kind: str, permissions: list[str]) -> dict:
@@ -102,6 +108,23 @@ def create_role(db, service_sid: str, friendly_name: str, kind: str, permissions
     }
     db["roles"].insert(row)
     return row
+
+
+def update_role(db, sid: str, permissions: list[str]) -> None:
+    db["roles"].update(sid, {"permissions": json.dumps(permissions), "date_updated": now_iso()})
+
+
+def delete_role(db, sid: str) -> None:
+    db.execute("DELETE FROM roles WHERE sid = ?", [sid])
+
+
+def role_holders(db, sid: str) -> int:
+    """How many users, members and invites hold the role."""
+    return db.execute(
+        "SELECT (SELECT count(*) FROM users WHERE role_sid = :sid) + (SELECT count(*) FROM members WHERE role_sid = :sid)"
+        " + (SELECT count(*) FROM invites WHERE role_sid = :sid)",
+        {"sid": sid},
+    ).fetchone()[0]
 
 
 def role_permissions(db, role_sid: str | None) -> set[str]:

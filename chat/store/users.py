@@ -37,11 +37,12 @@ def delete(db, sid: str) -> None:
     db.execute("DELETE FROM users WHERE sid = ?", [sid])
 
 
-def page(db, service_sid: str, after: str | None, limit: int) -> list[dict]:
+def page(db, service_sid: str, after_rowid: int, limit: int) -> list[dict]:
+    """A service's users in creation order after a position (`_rowid`) from a previous page."""
     return rows(
         db.execute(
-            "SELECT * FROM users WHERE service_sid = ? AND sid > ? ORDER BY sid LIMIT ?",
-            [service_sid, after or "", limit],
+            "SELECT rowid AS _rowid, * FROM users WHERE service_sid = ? AND rowid > ? ORDER BY rowid LIMIT ?",
+            [service_sid, after_rowid, limit],
         )
     )
 
