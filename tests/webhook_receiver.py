@@ -128,3 +128,30 @@ def wait_until(condition: Callable[[], object], timeout: float = 10, message: st
         if time.monotonic() > deadline:
             raise AssertionError(f"{message} not met within {timeout} s")
         time.sleep(0.02)
+
+
+class Served:
+    """Any WSGI app (an example bot) on a free port, until stop()."""
+
+    def __init__(self, app):
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def example(name: str):
+    """A module from examples/, loaded by path (the examples are scripts, not a package)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"examples_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
