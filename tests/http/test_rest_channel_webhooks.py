@@ -102,3 +102,17 @@ def test_v1_has_no_channel_webhooks(client, server):
     service(client, server).channels.create(unique_name="room")
     answer = client.request("GET", f"{server.url}/v1/Services/{server.settings.service_sid}/Channels/room/Webhooks")
     assert answer.status_code == 404
+
+
+def test_a_channel_webhook_hears_its_channel_destroyed(client, server, receiver):
+    room = service(client, server).channels.create(unique_name="room")
+    room.webhooks.create(type="webhook", configuration_url=receiver.url(), configuration_filters=["onChannelDestroyed"])
+    # twilio-python 9.13's channel delete drops its x_twilio_webhook_enabled header: send it by hand.
+    answer = client.request(
+        "DELETE",
+        f"{server.url}/v2/Services/{server.settings.service_sid}/Channels/room",
+        headers={"X-Twilio-Webhook-Enabled": "true"},
+    )
+    assert answer.status_code == 204
+    (call,) = receiver.wait_for(1)
+    assert call.form["EventType"] == "onChannelDestroyed" and call.form["ChannelSid"] == room.sid
