@@ -6,7 +6,7 @@ ChatError (sent back as an error reply). Names are `noun.verb`; docs/protocol.md
 
 from collections.abc import Callable
 
-from .actions import channels, members, messages, presence, users
+from .actions import bindings, channels, members, messages, presence, users
 from .actions.common import UNSET
 from .context import Actor, Chat
 from .errors import bad_request
@@ -293,3 +293,29 @@ def update_user(conn, args):
         attributes=_optional(args, "attributes"),
     )
     return users.serialize(conn.chat, row, single=True)
+
+
+# --- push ---------------------------------------------------------------------------------
+def _endpoint(conn) -> str:
+    """The token's endpoint_id names the device; without one, a user has a single endpoint."""
+    return conn.grant.endpoint_id or conn.identity
+
+
+@command("push.register")
+def register_push(conn, args):
+    row = bindings.register(
+        conn.chat,
+        conn.service_sid,
+        conn.identity,
+        _endpoint(conn),
+        args.get("type"),
+        args.get("address"),
+        args.get("credentialSid"),
+    )
+    return bindings.serialize(conn.chat, row)
+
+
+@command("push.unregister")
+def unregister_push(conn, args):
+    bindings.unregister(conn.chat, conn.service_sid, conn.identity, _endpoint(conn), args.get("type"))
+    return None

@@ -3,6 +3,7 @@ events and the JS client all use these shapes. `base` is the versioned API root 
 `links` (e.g. `https://chat.example.com/v2`)."""
 
 import json
+from urllib.parse import quote
 
 from . import hook_events
 from .clock import twilio_date
@@ -193,4 +194,70 @@ def invite(row: dict, base: str, account_sid: str) -> dict:
         "created_by": row["created_by"],
         **_dates(row),
         "url": f"{_svc(base, row['service_sid'])}/Channels/{row['channel_sid']}/Invites/{row['sid']}",
+    }
+
+
+def user_channel(view: dict, base: str, account_sid: str) -> dict:
+    """A user's place in a channel (chat/actions/user_channels.py builds `view`); no SID of its own."""
+    svc = _svc(base, view["service_sid"])
+    channel_url = f"{svc}/Channels/{view['channel_sid']}"
+    return {
+        "account_sid": account_sid,
+        "service_sid": view["service_sid"],
+        "channel_sid": view["channel_sid"],
+        "user_sid": view["user_sid"],
+        "member_sid": view["member_sid"],
+        "status": view["status"],
+        "last_consumed_message_index": view["last_consumed_message_index"],
+        "unread_messages_count": view["unread_messages_count"],
+        "notification_level": view["notification_level"],
+        "url": f"{svc}/Users/{view['user_sid']}/Channels/{view['channel_sid']}",
+        "links": {
+            "channel": channel_url,
+            "member": f"{channel_url}/Members/{view['member_sid']}" if view["member_sid"] else None,
+        },
+    }
+
+
+def credential(row: dict, base: str) -> dict:
+    """Secrets are never rendered. `sandbox` is a string, as in Twilio's JSON ("True"/"False")."""
+    return {
+        "sid": row["sid"],
+        "account_sid": row["account_sid"],
+        "friendly_name": row["friendly_name"],
+        "type": row["type"],
+        "sandbox": str(bool(row["sandbox"])),
+        **_dates(row),
+        "url": f"{base}/Credentials/{row['sid']}",
+    }
+
+
+def _binding(row: dict, account_sid: str) -> dict:
+    return {
+        **_owned(row, account_sid),
+        **_dates(row),
+        "endpoint": row["endpoint"],
+        "identity": row["identity"],
+        "credential_sid": row["credential_sid"],
+        "binding_type": row["binding_type"],
+        "message_types": json.loads(row["message_types"]),
+    }
+
+
+def binding(row: dict, base: str, account_sid: str) -> dict:
+    """A push binding under /Bindings; `links.user` uses the identity, as Twilio's example does."""
+    svc = _svc(base, row["service_sid"])
+    return {
+        **_binding(row, account_sid),
+        "url": f"{svc}/Bindings/{row['sid']}",
+        "links": {"user": f"{svc}/Users/{quote(row['identity'], safe='')}"},
+    }
+
+
+def user_binding(row: dict, base: str, account_sid: str, user_sid: str) -> dict:
+    """The same binding under /Users/{UserSid}/Bindings."""
+    return {
+        **_binding(row, account_sid),
+        "user_sid": user_sid,
+        "url": f"{_svc(base, row['service_sid'])}/Users/{user_sid}/Bindings/{row['sid']}",
     }

@@ -11,6 +11,8 @@ from ..store import messages as message_rows
 from . import channels, common, hook_params
 from .common import UNSET
 
+NOTIFICATION_LEVELS = ("default", "muted")
+
 
 def serialize(chat: Chat, row: dict) -> dict:
     return serializers.member(row, chat.api_base, chat.settings.account_sid)
@@ -54,6 +56,12 @@ def _horizon(value) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise bad_request("LastConsumedMessageIndex must be a message index or null", 50516)
+    return value
+
+
+def _notification_level(value) -> str:
+    if value not in NOTIFICATION_LEVELS:
+        raise bad_request(f"NotificationLevel must be one of {', '.join(NOTIFICATION_LEVELS)}")
     return value
 
 
@@ -207,6 +215,7 @@ def update(
     last_consumed_message_index=UNSET,
     last_consumption_timestamp=UNSET,
     attributes=UNSET,
+    notification_level=UNSET,
     date_created=UNSET,
     date_updated=UNSET,
 ) -> dict:
@@ -229,9 +238,11 @@ def update(
             changes["last_consumed_message_index"] = _horizon(last_consumed_message_index)
         if last_consumption_timestamp is not UNSET:
             changes["last_consumption_timestamp"] = _timestamp(last_consumption_timestamp)
+        if notification_level is not UNSET:
+            changes["notification_level"] = _notification_level(notification_level)
         changes.update(common.given(date_created=date_created, date_updated=date_updated))
-    elif role_sid is not UNSET or last_consumed_message_index is not UNSET:
-        raise forbidden("Only the account may change a member's role; use the read horizon calls")
+    elif role_sid is not UNSET or last_consumed_message_index is not UNSET or notification_level is not UNSET:
+        raise forbidden("Only the account may change a member's role or notification level; use the read horizon calls")
     return _update(chat, actor, service_row, row, changes)
 
 
@@ -299,6 +310,14 @@ def decline(chat: Chat, actor: Actor, service_sid: str, channel_key: str) -> Non
     if invite_row is None:
         raise not_found(f"No invite to channel {channel_key}", 50400)
     delete_invite(chat, actor, service_sid, channel_key, invite_row["sid"])
+
+
+def invites_page(
+    chat: Chat, actor: Actor, service_sid: str, channel_key: str, identities: list[str], after_rowid: int, limit: int
+) -> list[dict]:
+    """Invites in creation order after a position (`_rowid`), optionally only some identities."""
+    channel_row = channels.get(chat, actor, service_sid, channel_key)
+    return member_rows.invites_page(chat.store.db(), channel_row["sid"], identities, after_rowid, limit)
 
 
 def get_invite(chat: Chat, actor: Actor, service_sid: str, channel_key: str, sid: str) -> dict:

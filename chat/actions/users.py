@@ -4,6 +4,7 @@ from .. import serializers
 from ..context import Actor, Chat
 from ..errors import conflict, forbidden, not_found
 from ..events import SERVICE
+from ..store import bindings as binding_rows
 from ..store import channels as channel_rows
 from ..store import members as member_rows
 from ..store import users as user_rows
@@ -109,7 +110,7 @@ def update(
 
 
 def delete(chat: Chat, actor: Actor, service_sid: str, key: str) -> dict:
-    """Delete a user with its memberships (each announced as memberLeft) and invites."""
+    """Delete a user with its memberships (each announced as memberLeft), invites and push bindings."""
     row = get(chat, service_sid, key)
     for channel_row in channel_rows.of_identity(chat.store.db(), service_sid, row["identity"]):
         members.remove(chat, actor, service_sid, channel_row["sid"], row["identity"])
@@ -117,4 +118,5 @@ def delete(chat: Chat, actor: Actor, service_sid: str, key: str) -> dict:
         members.delete_invite(chat, actor, service_sid, invite["channel_sid"], invite["sid"])
     with chat.write() as tx:
         user_rows.delete(tx.db, row["sid"])
+        binding_rows.delete_of_identity(tx.db, service_sid, row["identity"])
     return row

@@ -17,7 +17,34 @@ def init_app(app) -> None:
     openapi.init_app(app)
 
 
-# Routes register on bp when their modules are imported.
-from . import channel_webhooks, channels, members, messages, openapi, roles, services, users  # noqa: E402
+# Importing the resource modules registers their routes on bp.
+from . import (  # noqa: E402
+    bindings,
+    channel_webhooks,
+    channels,
+    credentials,
+    invites,
+    members,
+    messages,
+    openapi,
+    roles,
+    services,
+    user_channels,
+    users,
+)
 
-__all__ = ["bp", "init_app", "channel_webhooks", "channels", "members", "messages", "roles", "services", "users"]
+__all__ = [
+    "bp",
+    "init_app",
+    "bindings",
+    "channel_webhooks",
+    "channels",
+    "credentials",
+    "invites",
+    "members",
+    "messages",
+    "roles",
+    "services",
+    "user_channels",
+    "users",
+]

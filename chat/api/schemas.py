@@ -43,8 +43,25 @@ RESOURCES: dict[str, dict[str, str]] = {
         "is_online": "boolean?", "is_notifiable": "boolean?", "joined_channels_count": "integer", **_DATES,
         "url": "string", "links": "object",
     },
+    "user_channel": {
+        "account_sid": "string", "service_sid": "string", "channel_sid": "string", "user_sid": "string",
+        "member_sid": "string?", "status": "string", "last_consumed_message_index": "integer?",
+        "unread_messages_count": "integer?", "notification_level": "string?", "url": "string", "links": "object",
+    },
     "role": {
         **_OWNED, "friendly_name": "string", "type": "string", "permissions": "array", **_DATES, "url": "string",
+    },
+    "credential": {
+        "sid": "string", "account_sid": "string", "friendly_name": "string?", "type": "string", "sandbox": "string",
+        **_DATES, "url": "string",
+    },
+    "binding": {
+        **_OWNED, **_DATES, "endpoint": "string", "identity": "string", "credential_sid": "string?",
+        "binding_type": "string", "message_types": "array", "url": "string", "links": "object",
+    },
+    "user_binding": {
+        **_OWNED, **_DATES, "endpoint": "string", "identity": "string", "credential_sid": "string?",
+        "binding_type": "string", "message_types": "array", "user_sid": "string", "url": "string",
     },
 }  # fmt: skip
 

@@ -76,6 +76,28 @@ def of_identity(db, service_sid: str, identity: str) -> list[dict]:
     )
 
 
+def of_user(
+    db, service_sid: str, identity: str, after_rowid: int, limit: int, channel_sid: str | None = None
+) -> list[dict]:
+    """Channels `identity` has joined or is invited to, in creation order after `after_rowid` (or
+    only `channel_sid`), each with the member's SID, read horizon and notification level, and the invite's SID."""
+    where, params = "", {"service": service_sid, "identity": identity, "after": after_rowid, "limit": limit}
+    if channel_sid is not None:
+        where, params["channel"] = " AND c.sid = :channel", channel_sid
+    return rows(
+        db.execute(
+            "SELECT c.rowid AS _rowid, c.sid AS channel_sid, c.service_sid, m.sid AS member_sid,"
+            " m.last_consumed_message_index, m.notification_level, i.sid AS invite_sid FROM channels c"
+            " LEFT JOIN members m ON m.channel_sid = c.sid AND m.identity = :identity"
+            " LEFT JOIN invites i ON i.channel_sid = c.sid AND i.identity = :identity"
+            " WHERE c.sid IN (SELECT channel_sid FROM members WHERE service_sid = :service AND identity = :identity"
+            " UNION SELECT channel_sid FROM invites WHERE service_sid = :service AND identity = :identity)"
+            f" AND c.rowid > :after{where} ORDER BY c.rowid LIMIT :limit",
+            params,
+        )
+    )
+
+
 def invited_to(db, service_sid: str, identity: str) -> list[dict]:
     return rows(
         db.execute(

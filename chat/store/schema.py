@@ -133,6 +133,36 @@ MIGRATIONS: list[str] = [
         date_created TEXT NOT NULL
     );
     """,
+    # Push credentials (account level) and the push bindings users register with them.
+    """
+    CREATE TABLE credentials (
+        sid TEXT PRIMARY KEY,
+        account_sid TEXT NOT NULL,
+        friendly_name TEXT,
+        type TEXT NOT NULL CHECK (type IN ('gcm', 'apn', 'fcm')),
+        sandbox INTEGER NOT NULL DEFAULT 0,
+        certificate TEXT,
+        private_key TEXT,
+        api_key TEXT,
+        secret TEXT,
+        date_created TEXT NOT NULL,
+        date_updated TEXT NOT NULL
+    );
+    CREATE TABLE bindings (
+        sid TEXT PRIMARY KEY,
+        service_sid TEXT NOT NULL REFERENCES services(sid) ON DELETE CASCADE,
+        identity TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        binding_type TEXT NOT NULL CHECK (binding_type IN ('gcm', 'apn', 'fcm')),
+        address TEXT NOT NULL,
+        credential_sid TEXT REFERENCES credentials(sid) ON DELETE SET NULL,
+        message_types TEXT NOT NULL,
+        date_created TEXT NOT NULL,
+        date_updated TEXT NOT NULL,
+        UNIQUE (service_sid, endpoint, binding_type)
+    );
+    CREATE INDEX bindings_identity ON bindings(service_sid, identity);
+    """,
     # Channel webhooks (twilio-chat-api.md §3.12) and the post-event outbox (chat/webhooks).
     """
     CREATE TABLE channel_webhooks (
