@@ -70,11 +70,6 @@ def finish(db, id: int, owner: str, *, status: str, next_attempt_at: float, stat
     return done.rowcount == 1
 
 
-def release(db, owner: str) -> None:
-    """Give back the leases a stopping worker still holds."""
-    db.execute("UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?", [owner])
-
-
 def next_due(db) -> float | None:
     found = db.execute("SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'").fetchone()
     return found[0]
@@ -87,6 +82,12 @@ def recent(db, limit: int = 50, status: str | None = None) -> list[dict]:
 
 def get(db, id: int) -> dict | None:
     return one(db.execute("SELECT * FROM webhook_deliveries WHERE id = ?", [id]))
+
+
+def prune(db, before: str) -> int:
+    """Delete finished rows (delivered or failed) last changed before `before` (ISO time)."""
+    done = db.execute("DELETE FROM webhook_deliveries WHERE status != 'pending' AND date_updated < ?", [before])
+    return done.rowcount
 
 
 def redeliver(db, ids: list[int] | None, now: float) -> int:

@@ -7,10 +7,12 @@ deliverer picks re-delivered rows up within a second.
 import json
 import os
 import time
+from datetime import timedelta
 
 import click
 from dotenv import dotenv_values
 
+from ..clock import iso, now
 from ..store import Store, migrate
 from ..store import webhook_deliveries as deliveries
 
@@ -74,3 +76,13 @@ def redeliver(store: Store, ids: tuple[int, ...], failed: bool) -> None:
     with store.write() as tx:
         count = deliveries.redeliver(tx.db, None if failed else list(ids), time.time())
     click.echo(f"Queued {count} for re-delivery.")
+
+
+@cli.command()
+@click.option("--days", default=30, show_default=True, help="Keep rows changed within this many days.")
+@click.pass_obj
+def prune(store: Store, days: int) -> None:
+    """Delete delivered and failed rows older than --days (pending ones are always kept)."""
+    with store.write() as tx:
+        count = deliveries.prune(tx.db, iso(now() - timedelta(days=days)))
+    click.echo(f"Deleted {count}.")

@@ -25,14 +25,15 @@ class Deliverer:
     def __init__(self, store, settings):
         self.store = store
         self.settings = settings
-        self.owner = f"{uuid.uuid4().hex[:12]}"  # this process's name on its leases
+        self.name = uuid.uuid4().hex[:12]  # this process; each worker thread leases as name-number
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
         for number in range(self.settings.webhook_workers):
-            thread = threading.Thread(target=self._run, name=f"webhooks-{number}", daemon=True)
+            owner = f"{self.name}-{number}"
+            thread = threading.Thread(target=self._run, args=(owner,), name=f"webhooks-{number}", daemon=True)
             thread.start()
             self._threads.append(thread)
 
@@ -40,22 +41,21 @@ class Deliverer:
         self._wake.set()
 
     def stop(self) -> None:
-        """Let attempts in flight finish (each is bounded by the timeout), then give back leases."""
+        """Let attempts in flight finish (each is bounded by the timeout). A thread still stuck
+        after that keeps its lease, which expires: its row is never sent twice at once."""
         self._stopping.set()
         self._wake.set()
         for thread in self._threads:
             thread.join(timeout=self.settings.webhook_timeout + 5)
         self._threads.clear()
-        with self.store.write() as tx:
-            deliveries.release(tx.db, self.owner)
 
-    def _run(self) -> None:
+    def _run(self, owner: str) -> None:
         while not self._stopping.is_set():
             try:
-                row = self._claim()
+                row = self._claim(owner)
                 if row is not None:
                     self._wake.set()  # another worker may find more work meanwhile
-                    self._deliver(row)
+                    self._deliver(row, owner)
                     continue
                 self._wake.wait(self._idle_seconds())
                 self._wake.clear()
@@ -63,10 +63,10 @@ class Deliverer:
                 log.exception("webhook deliverer")
                 self._stopping.wait(POLL_SECONDS)
 
-    def _claim(self) -> dict | None:
+    def _claim(self, owner: str) -> dict | None:
         lease = self.settings.webhook_timeout + LEASE_MARGIN
         with self.store.write() as tx:
-            return deliveries.claim(tx.db, self.owner, time.time(), lease)
+            return deliveries.claim(tx.db, owner, time.time(), lease)
 
     def _idle_seconds(self) -> float:
         due = deliveries.next_due(self.store.db())
@@ -74,7 +74,7 @@ class Deliverer:
             return POLL_SECONDS
         return min(POLL_SECONDS, max(0.01, due - time.time()))
 
-    def _deliver(self, row: dict) -> None:
+    def _deliver(self, row: dict, owner: str) -> None:
         params = {**row["params"], "RetryCount": str(row["attempts"] - 1)}
         reply = transport.send(
             row["method"],
@@ -101,7 +101,7 @@ class Deliverer:
             kept = deliveries.finish(
                 tx.db,
                 row["id"],
-                self.owner,
+                owner,
                 status=status,
                 next_attempt_at=later,
                 status_code=reply.status,

@@ -36,6 +36,9 @@ def test_the_log_shows_failures_and_redeliver_sends_them_again(server, receiver,
     assert first.headers["I-Twilio-Idempotency-Token"] == second.headers["I-Twilio-Idempotency-Token"]
     assert "delivered" in run(server, "log", "--status", "delivered")
     assert "Queued 0" in run(server, "redeliver", "--failed")
+    assert "Deleted 0" in run(server, "prune", "--days", "1")
+    assert "Deleted 1" in run(server, "prune", "--days", "0")
+    assert deliveries(server) == []
 
 
 def test_a_missing_database_is_an_error_not_a_new_file(tmp_path):
