@@ -19,7 +19,7 @@ def translate_bot(server):
     bot.stop()
 
 
-def test_bob_sees_alices_english_in_japanese(person, server, translate_bot):
+def test_bob_sees_alices_english_in_japanese(person, server, translate_bot, artifacts):
     alice, bob = person("alice"), person("bob")
     alice.send("Good morning!")
     translated = bob.message("おはようございます！")
@@ -27,6 +27,7 @@ def test_bob_sees_alices_english_in_japanese(person, server, translate_bot):
     expect(translated.locator(".author")).to_have_text("alice")
     expect(alice.message("おはようございます！")).to_be_visible()
     expect(bob.message("Good morning")).to_have_count(0)
+    bob.page.screenshot(path=str(artifacts / "translate-bot-bob.png"))
     stored = server.chat.store.db().execute("SELECT author, body, attributes FROM messages").fetchall()
     assert [(row["author"], row["body"]) for row in stored] == [("alice", "おはようございます！")]
     assert json.loads(stored[0]["attributes"])["translation"]["original"] == "Good morning!"

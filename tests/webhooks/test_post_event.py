@@ -1,12 +1,21 @@
 """Post-event webhooks: queued with the change, delivered signed and in order by the background
 deliverer, retried, kept across restarts, delivered once even with two processes."""
 
+import multiprocessing
+import os
+import secrets
+import signal
 from collections import Counter
 from dataclasses import asdict
 
 import requests
 from twilio.request_validator import RequestValidator
 from webhook_receiver import configure, deliveries, wait_until
+
+from chat.actions import channels, messages
+from chat.context import Actor, Chat
+from chat.ids import new_sid
+from chat.settings import Settings
 
 
 def rest_send(server, body, channel="room", **headers):
@@ -169,3 +178,37 @@ def test_two_processes_on_one_database_deliver_each_row_once(server_factory, rec
         assert [c.form["Body"] for c in calls if c.form["Body"][0] == channel] == [f"{channel}{n}" for n in range(10)]
     wait_until(lambda: all(r["status"] == "delivered" for r in deliveries(first)), message="all delivered")
     assert len(receiver.calls) == 30
+
+
+def _write_then_crash(settings: Settings, url: str) -> None:
+    """A process that commits three messages with their deliveries, then dies before sending any."""
+    chat = Chat(settings)
+    chat.webhooks.stop()  # so that nothing is sent before the crash
+    configure_row = {"post_webhook_url": url, "webhook_filters": '["onMessageSent"]'}
+    with chat.store.write() as tx:
+        tx.db["services"].update(settings.service_sid, configure_row)
+    account = Actor(None, "rest", webhooks=True)
+    channels.create(chat, account, settings.service_sid, unique_name="room")
+    for number in range(3):
+        messages.send(chat, account, settings.service_sid, "room", body=f"m{number}", author="bot")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_deliveries_committed_by_a_process_that_crashed_are_sent_by_the_next(tmp_path, server_factory, receiver):
+    settings = Settings(
+        account_sid=new_sid("AC"),
+        auth_token=secrets.token_hex(16),
+        api_key=new_sid("SK"),
+        api_secret=secrets.token_urlsafe(32),
+        service_sid=new_sid("IS"),
+        database_path=str(tmp_path / "chat.db"),
+    )
+    crashing = multiprocessing.get_context("spawn").Process(target=_write_then_crash, args=(settings, receiver.url()))
+    crashing.start()
+    crashing.join(timeout=60)
+    assert crashing.exitcode == -signal.SIGKILL
+    assert receiver.calls == []
+    server = server_factory(**asdict(settings))
+    calls = receiver.wait_for(3)
+    assert [c.form["Body"] for c in calls] == ["m0", "m1", "m2"]
+    wait_until(lambda: all(r["status"] == "delivered" for r in deliveries(server)), message="all delivered")
