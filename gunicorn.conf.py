@@ -2,18 +2,19 @@
 
 The worker class is gthread: a WebSocket holds its thread for as long as it is open, so the sync
 worker (one request at a time per process) would let a single browser tab block a worker. Threads
-are started on demand, so a large pool costs nothing until sockets arrive.
+are started on demand, so a large pool costs nothing until sockets arrive. Several workers share
+events through Redis (`REDIS_URL`); without it each worker would be an island.
 """
 
 from chat import settings as chat_settings
 
 _settings = chat_settings.load()
 
-if _settings.workers > 1:
+if _settings.workers > 1 and not _settings.redis_url:
     raise SystemExit(
-        "WEB_CONCURRENCY > 1 needs a bus shared by the workers: each worker has its own sockets, and "
-        "without one, users on different workers would not see each other's messages. Run one worker "
-        "(it holds thousands of sockets with WEB_THREADS)."
+        "WEB_CONCURRENCY > 1 needs REDIS_URL: each worker has its own sockets, and without a bus "
+        "shared through Redis, users on different workers would not see each other's messages. "
+        "Set REDIS_URL=redis://HOST:6379/0, or run one worker (it holds thousands of sockets with WEB_THREADS)."
     )
 
 bind = f"0.0.0.0:{_settings.port}"

@@ -33,6 +33,7 @@ def main() -> None:
         service_sid="IS" + uuid.uuid4().hex,
         database_path=os.path.join(tempfile.mkdtemp(prefix="chat-replay-"), "replay.db"),
         send_queue_size=20_000,
+        channel_action_rate=0,  # the history is written as fast as possible
     )
     app = create_app(settings)
     chat = app.extensions["chat"]

@@ -63,6 +63,7 @@ def run_ours(n: int, rates: list[float], args, out: str) -> None:
         "PORT": str(port),
         "DATABASE_PATH": os.path.join(folder, "bench.db"),
         "WEB_THREADS": str(n + 100),
+        "CHANNEL_ACTION_RATE": "0",  # measure delivery, not the per-channel limit
     }
     server = subprocess.Popen(
         [

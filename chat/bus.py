@@ -2,7 +2,7 @@
 
 `Hub` keeps who listens to what and delivers each event in sequence order, filling any gap
 from the durable log (a bus may drop or reorder). `LocalBus` hands events straight to the hub;
-a Redis bus (several workers) implements the same `publish`/`start`/`stop`.
+`RedisBus` (chat/redis_bus.py, several workers) implements the same `publish`/`start`/`stop`.
 """
 
 import logging
@@ -10,7 +10,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 
-from .events import CHANNEL, SERVICE, USER, Event
+from .events import CHANNEL, SERVICE, SUBSCRIBERS, USER, Event
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class Hub:
         self._identities: dict[tuple[str, str], set[Listener]] = defaultdict(set)
         self._services: dict[str, set[Listener]] = defaultdict(set)
         self._subscriptions: dict[Listener, set[str]] = {}
+        self._watchers: dict[tuple[str, str], set[Listener]] = defaultdict(set)  # user -> subscribed sockets
 
     @property
     def last_seq(self) -> int:
@@ -56,8 +57,20 @@ class Hub:
                 self._channels[sid].add(listener)
             return self._last_seq
 
+    def watch(self, listener: Listener, identity: str) -> None:
+        """Deliver `identity`'s presence changes to `listener` too (it subscribed to the user)."""
+        with self._lock:
+            if listener in self._subscriptions:
+                self._watchers[(listener.service_sid, identity)].add(listener)
+
+    def unwatch(self, listener: Listener, identity: str) -> None:
+        with self._lock:
+            self._discard(self._watchers, (listener.service_sid, identity), listener)
+
     def detach(self, listener: Listener) -> None:
         with self._lock:
+            for key in [key for key, watching in self._watchers.items() if listener in watching]:
+                self._discard(self._watchers, key, listener)
             self._services[listener.service_sid].discard(listener)
             self._identities[(listener.service_sid, listener.identity)].discard(listener)
             for sid in self._subscriptions.pop(listener, ()):
@@ -76,6 +89,15 @@ class Hub:
             listener.shut(code, reason)
         with self._lock:
             self._emptied.wait_for(lambda: not self._subscriptions, timeout=wait)
+
+    def catch_up(self, latest: int) -> None:
+        """Deliver from the log everything up to `latest` not dispatched yet: a bus that lost
+        the newest events (or was down) has no later event that would reveal the gap."""
+        with self._lock:
+            if latest > self._last_seq:
+                for missed in self._load_between(self._last_seq + 1, latest):
+                    self._deliver(missed)
+                self._last_seq = latest
 
     def dispatch(self, events: list[Event]) -> None:
         with self._lock:
@@ -96,6 +118,9 @@ class Hub:
             recipients = self._services.get(event.service_sid, ())
         elif event.scope == USER:
             recipients = self._identities.get((event.service_sid, event.target), ())
+        elif event.scope == SUBSCRIBERS:
+            key = (event.service_sid, event.target)
+            recipients = self._identities.get(key, set()) | self._watchers.get(key, set())
         else:
             self._update_subscriptions_before(event)
             recipients = self._channels.get(event.target, ())
@@ -123,6 +148,14 @@ class Hub:
                 self._subscriptions[listener].discard(event.target)
         elif event.type == "channelRemoved":
             self._drop_channel(event.target)
+
+    @staticmethod
+    def _discard(index: dict, key, listener: Listener) -> None:
+        members = index.get(key)
+        if members is not None:
+            members.discard(listener)
+            if not members:
+                del index[key]
 
     def _drop_channel(self, channel_sid: str) -> None:
         for listener in self._channels.pop(channel_sid, ()):

@@ -278,7 +278,14 @@ def message_page(conn, args):
 @command("user.get")
 def get_user(conn, args):
     row = users.get(conn.chat, conn.service_sid, _text_arg(args, "identity"))
+    conn.chat.hub.watch(conn, row["identity"])  # the SDK's User is subscribed: it hears presence
     return users.serialize(conn.chat, row, single=True)
+
+
+@command("user.unsubscribe")
+def unsubscribe_user(conn, args):
+    conn.chat.hub.unwatch(conn, _text_arg(args, "identity"))
+    return None
 
 
 @command("user.update")

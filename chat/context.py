@@ -8,6 +8,7 @@ from .bus import Hub, LocalBus
 from .events import Event
 from .outbound import Flusher
 from .ratelimit import ChannelRate
+from .redis_bus import RedisBus
 from .settings import Settings
 from .store import Store, migrate, services
 from .store import events as event_log
@@ -44,8 +45,14 @@ class Chat:
             services.ensure(self.store.db(), settings.account_sid, settings.service_sid)
         self.flusher = Flusher()
         self.hub = Hub(self._events_between, event_log.latest(db))
-        self.bus = LocalBus(self.hub)
         self.channel_rate = ChannelRate(settings.channel_action_rate, settings.channel_action_burst)
+        if settings.redis_url:
+            # One channel per service: deployments (and tests) sharing a Redis stay apart.
+            channel = f"chat:{settings.service_sid}:events"
+            self.bus = RedisBus(self.hub, settings.redis_url, channel, lambda: event_log.latest(self.store.db()))
+        else:
+            self.bus = LocalBus(self.hub)
+        self.bus.start()
         # Pre-event calls and the post-event outbox with its background deliverer.
         self.webhooks = Webhooks(settings, self.store)
         self.webhooks.start()

@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 
 from .outbound import text_frame
 
-# Who receives an event: everyone in the service, the members of a channel, or one identity.
-SERVICE, CHANNEL, USER = "service", "channel", "user"
+# Who receives an event: everyone in the service, the members of a channel, one identity, or one
+# identity and the sockets that subscribed to that user (user.get), as Twilio's SDK subscribes.
+SERVICE, CHANNEL, USER, SUBSCRIBERS = "service", "channel", "user", "subscribers"
 
 
 @dataclass

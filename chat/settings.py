@@ -41,6 +41,7 @@ class Settings:
     public_url: str = ""
     channel_action_rate: int = 100
     channel_action_burst: int = 200
+    redis_url: str = field(default="", repr=False)  # may carry a password
     webhook_timeout: float = 5.0
     pre_webhook_fail_open: bool = False
     pre_webhook_for_rest: bool = False
@@ -119,6 +120,13 @@ def _text(raw: str) -> str:
     return raw.strip()
 
 
+def _redis_url(raw: str) -> str:
+    url = raw.strip()
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("expected a redis://, rediss:// or unix:// URL")
+    return url
+
+
 VARIABLES = {
     "TWILIO_ACCOUNT_SID": ("account_sid", _sid("AC")),
     "TWILIO_AUTH_TOKEN": ("auth_token", _secret),
@@ -141,6 +149,7 @@ VARIABLES = {
     "PUBLIC_URL": ("public_url", _text),
     "CHANNEL_ACTION_RATE": ("channel_action_rate", _int(0, 1_000_000)),
     "CHANNEL_ACTION_BURST": ("channel_action_burst", _int(1, 1_000_000)),
+    "REDIS_URL": ("redis_url", _redis_url),
     "WEBHOOK_TIMEOUT": ("webhook_timeout", _seconds(0.1, 60)),
     "PRE_WEBHOOK_FAIL_OPEN": ("pre_webhook_fail_open", _bool),
     "PRE_WEBHOOK_FOR_REST": ("pre_webhook_for_rest", _bool),

@@ -130,3 +130,33 @@ def artifacts(request):
     folder = Path(__file__).resolve().parent.parent / "test-artifacts"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def redis_url():
+    """The real Redis the multi-worker tests need (`.ci/run` starts one if none answers)."""
+    import redis
+    from gunicorn_server import REDIS_URL
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"these tests need Redis at {REDIS_URL} ({error}); .ci/run starts one")
+    return REDIS_URL
+
+
+@pytest.fixture
+def gunicorn_factory(tmp_path):
+    """Real gunicorn serving the app; every server started is stopped after the test."""
+    from gunicorn_server import GunicornServer
+
+    started: list[GunicornServer] = []
+
+    def start(workers: int = 3, **env) -> GunicornServer:
+        live = GunicornServer(make_settings(tmp_path), tmp_path, workers=workers, **env)
+        started.append(live)
+        return live
+
+    yield start
+    for live in started:
+        live.stop()

@@ -5,7 +5,7 @@ import time
 
 from ..context import Actor, Chat
 from ..errors import forbidden
-from ..events import SERVICE
+from ..events import SUBSCRIBERS
 from ..store import users as user_rows
 from . import channels, common, users
 
@@ -42,7 +42,9 @@ def _set_online(chat: Chat, service_sid: str, identity: str, online: bool) -> No
         user_rows.update(tx.db, row["sid"], {"is_online": int(online)})
         row = user_rows.get(tx.db, service_sid, identity)
     data = {**users.serialize(chat, row, single=True), "update_reasons": ["online"]}
-    common.ephemeral(chat, service_sid, SERVICE, None, "userUpdated", data)
+    # Only the user's own sockets and those subscribed to the user hear it (as in Twilio): a
+    # service-wide broadcast would make N sockets connecting cost N x N deliveries.
+    common.ephemeral(chat, service_sid, SUBSCRIBERS, identity, "userUpdated", data)
 
 
 def typing(chat: Chat, actor: Actor, service_sid: str, channel_key: str) -> None:

@@ -225,9 +225,12 @@
   User.prototype.updateFriendlyName = function (name) { return this._call({ friendlyName: name }); };
   User.prototype.updateAttributes = function (attributes) { return this._call({ attributes: attributes }); };
   User.prototype.unsubscribe = function () {
+    var self = this;
     this.isSubscribed = false;
-    this._client.emit('userUnsubscribed', this);
-    return Promise.resolve();
+    delete this._client._users[this.identity];
+    return this._client._call('user.unsubscribe', { identity: this.identity }).then(function () {
+      self._client.emit('userUnsubscribed', self);
+    });
   };
 
   // ---------------------------------------------------------------- member

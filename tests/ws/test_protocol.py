@@ -132,3 +132,25 @@ def test_resume_replays_exactly_what_was_missed(server, ws_factory):
     alice.call("message.send", channel="room", body="live")
     assert again.event("messageAdded")["data"]["body"] == "live"
     assert not [e for e in again.events if e["event"] == "messageAdded"]
+
+
+def test_presence_reaches_only_subscribers_of_the_user(server, ws_factory):
+    bob, carol = ws_factory("bob"), ws_factory("carol")
+    first = ws_factory("alice")
+    bob.call("user.get", identity="alice")  # bob holds alice's User: he hears her presence
+    first.close()
+    assert bob.event("userUpdated", identity="alice", is_online=False)["scope"] == "subscribers"
+
+    second = ws_factory("alice")
+    bob.event("userUpdated", identity="alice", is_online=True)
+    carol.call("channel.create", uniqueName="after-presence")  # a later event everyone gets
+    carol.event("channelAdded", unique_name="after-presence")
+    assert not any(e["event"] == "userUpdated" for e in carol.events)  # carol never asked for alice
+
+    bob.call("user.unsubscribe", identity="alice")
+    carol.call("user.get", identity="alice")
+    second.close()  # alice goes offline again: carol, now subscribed, hears it; bob no longer does
+    carol.event("userUpdated", identity="alice", is_online=False)
+    ws_factory("dave").call("channel.create", uniqueName="barrier")
+    bob.event("channelAdded", unique_name="barrier")
+    assert not any(e["event"] == "userUpdated" and e["data"]["identity"] == "alice" for e in bob.events)
