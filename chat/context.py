@@ -12,6 +12,7 @@ from .redis_bus import RedisBus
 from .settings import Settings
 from .store import Store, migrate, services
 from .store import events as event_log
+from .webhooks import Webhooks
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,9 @@ class Chat:
         else:
             self.bus = LocalBus(self.hub)
         self.bus.start()
-        # Pre/post-event webhooks (chat/webhooks); None until configured there.
-        self.webhooks = None
+        # Pre-event calls and the post-event outbox with its background deliverer.
+        self.webhooks = Webhooks(settings, self.store)
+        self.webhooks.start()
         # Presence of this process's sockets (chat/actions/presence.py).
         self.presence_lock = threading.Lock()
         self.sockets_of: Counter = Counter()
@@ -71,6 +73,7 @@ class Chat:
 
     def close(self) -> None:
         self.hub.shut_all(1001, "server shutting down")
+        self.webhooks.stop()
         self.flusher.stop()
         self.bus.stop()
         self.store.close()

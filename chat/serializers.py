@@ -166,6 +166,25 @@ def message(row: dict, base: str, account_sid: str, media: dict | None = None) -
     }
 
 
+def webhook(row: dict, base: str, account_sid: str) -> dict:
+    """A channel webhook; `url` is the resource's, `configuration.url` the target's."""
+    return {
+        **_owned(row, account_sid),
+        "channel_sid": row["channel_sid"],
+        "type": row["type"],
+        "configuration": {
+            "url": row["url"],
+            "method": row["method"],
+            "filters": row["filters"],
+            "triggers": row["triggers"],
+            "flow_sid": row["flow_sid"],
+            "retry_count": row["retry_count"],
+        },
+        **_dates(row),
+        "url": f"{_svc(base, row['service_sid'])}/Channels/{row['channel_sid']}/Webhooks/{row['sid']}",
+    }
+
+
 def invite(row: dict, base: str, account_sid: str) -> dict:
     return {
         **_owned(row, account_sid),

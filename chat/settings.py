@@ -42,6 +42,12 @@ class Settings:
     channel_action_rate: int = 100
     channel_action_burst: int = 200
     redis_url: str = field(default="", repr=False)  # may carry a password
+    webhook_timeout: float = 5.0
+    pre_webhook_fail_open: bool = False
+    pre_webhook_for_rest: bool = False
+    webhook_hop_limit: int = 3
+    webhook_retry_backoff: float = 1.0
+    webhook_workers: int = 4
 
 
 # name in the environment -> (field, parser). Parsers raise ValueError with what was expected.
@@ -53,6 +59,19 @@ def _int(low: int, high: int):
             raise ValueError(f"expected a whole number from {low} to {high}") from None
         if not low <= value <= high:
             raise ValueError(f"expected a whole number from {low} to {high}, got {value}")
+        return value
+
+    return parse
+
+
+def _seconds(low: float, high: float):
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"expected a number of seconds from {low:g} to {high:g}") from None
+        if not low <= value <= high:
+            raise ValueError(f"expected a number of seconds from {low:g} to {high:g}, got {value:g}")
         return value
 
     return parse
@@ -131,6 +150,12 @@ VARIABLES = {
     "CHANNEL_ACTION_RATE": ("channel_action_rate", _int(0, 1_000_000)),
     "CHANNEL_ACTION_BURST": ("channel_action_burst", _int(1, 1_000_000)),
     "REDIS_URL": ("redis_url", _redis_url),
+    "WEBHOOK_TIMEOUT": ("webhook_timeout", _seconds(0.1, 60)),
+    "PRE_WEBHOOK_FAIL_OPEN": ("pre_webhook_fail_open", _bool),
+    "PRE_WEBHOOK_FOR_REST": ("pre_webhook_for_rest", _bool),
+    "WEBHOOK_HOP_LIMIT": ("webhook_hop_limit", _int(1, 100)),
+    "WEBHOOK_RETRY_BACKOFF": ("webhook_retry_backoff", _seconds(0.01, 600)),
+    "WEBHOOK_WORKERS": ("webhook_workers", _int(1, 64)),
 }
 REQUIRED = ("account_sid", "auth_token", "api_key", "api_secret", "service_sid")
 

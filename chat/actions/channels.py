@@ -158,9 +158,10 @@ def delete(chat: Chat, actor: Actor, service_sid: str, key: str) -> dict:
         row = common.channel(tx.db, service_sid, row["sid"])
         scope, target = _audience(row)
         common.record(tx, service_sid, scope, target, "channelRemoved", serialize(chat, row))
-        channel_rows.delete(tx.db, row["sid"])
         params = {**hook_params.channel(row), "DateDestroyed": now_iso()}
+        # Queued before the delete, which takes the channel's webhooks with it.
         common.post_event(tx, chat, actor, service_row, "onChannelDestroyed", params, row["sid"])
+        channel_rows.delete(tx.db, row["sid"])
     return row
 
 

@@ -20,6 +20,7 @@ def init_app(app) -> None:
 # Importing the resource modules registers their routes on bp.
 from . import (  # noqa: E402
     bindings,
+    channel_webhooks,
     channels,
     credentials,
     invites,
@@ -36,6 +37,7 @@ __all__ = [
     "bp",
     "init_app",
     "bindings",
+    "channel_webhooks",
     "channels",
     "credentials",
     "invites",

@@ -170,8 +170,15 @@ def base() -> str:
     return f"{request.host_url.rstrip('/')}/{version()}"
 
 
+HOP_HEADER = "X-Chat-Hop-Count"
+
+
 def actor() -> Actor:
     """The account acting through REST. As in Twilio, REST fires post-event webhooks only when
-    asked with X-Twilio-Webhook-Enabled: true, and never pre-event ones."""
+    asked with X-Twilio-Webhook-Enabled: true, and never pre-event ones. A bot acting on a
+    webhook passes its `HopCount` back in X-Chat-Hop-Count, so loops end (docs/webhooks.md)."""
     enabled = request.headers.get("X-Twilio-Webhook-Enabled", "").lower() == "true"
-    return Actor(None, "rest", webhooks=enabled)
+    hops = request.headers.get(HOP_HEADER, "0")
+    if not hops.isdigit():
+        raise bad_request(f"{HOP_HEADER} must be a whole number")
+    return Actor(None, "rest", webhooks=enabled, hops=int(hops))

@@ -31,6 +31,9 @@ RESOURCES: dict[str, dict[str, str]] = {
         "attributes": "string", "index": "integer", "type": "string", "media": "object?",
         "last_updated_by": "string?", "was_edited": "boolean", **_DATES, "url": "string",
     },
+    "webhook": {
+        **_OWNED, "channel_sid": "string", "type": "string", "configuration": "object", **_DATES, "url": "string",
+    },
     "invite": {
         **_OWNED, "channel_sid": "string", "identity": "string", "role_sid": "string?", "created_by": "string",
         **_DATES, "url": "string",

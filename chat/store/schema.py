@@ -163,6 +163,49 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX bindings_identity ON bindings(service_sid, identity);
     """,
+    # Channel webhooks (twilio-chat-api.md §3.12) and the post-event outbox (chat/webhooks).
+    """
+    CREATE TABLE channel_webhooks (
+        sid TEXT PRIMARY KEY,
+        service_sid TEXT NOT NULL,
+        channel_sid TEXT NOT NULL REFERENCES channels(sid) ON DELETE CASCADE,
+        type TEXT NOT NULL CHECK (type IN ('webhook', 'trigger', 'studio')),
+        url TEXT,
+        method TEXT NOT NULL DEFAULT 'POST',
+        filters TEXT NOT NULL DEFAULT '[]',
+        triggers TEXT NOT NULL DEFAULT '[]',
+        flow_sid TEXT,
+        retry_count INTEGER NOT NULL DEFAULT 0,
+        date_created TEXT NOT NULL,
+        date_updated TEXT NOT NULL
+    );
+    CREATE INDEX channel_webhooks_channel ON channel_webhooks(channel_sid, date_created);
+    CREATE TABLE webhook_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        sid TEXT NOT NULL UNIQUE,
+        service_sid TEXT NOT NULL,
+        channel_sid TEXT,
+        webhook_sid TEXT,
+        queue TEXT NOT NULL,
+        event TEXT NOT NULL,
+        url TEXT NOT NULL,
+        method TEXT NOT NULL,
+        params TEXT NOT NULL,
+        max_attempts INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        series INTEGER NOT NULL DEFAULT 1,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+        next_attempt_at REAL NOT NULL,
+        lease_owner TEXT,
+        lease_until REAL,
+        status_code INTEGER,
+        latency_ms INTEGER,
+        last_error TEXT,
+        date_created TEXT NOT NULL,
+        date_updated TEXT NOT NULL
+    );
+    CREATE INDEX webhook_deliveries_queue ON webhook_deliveries(status, queue, id);
+    """,
 ]
 
 

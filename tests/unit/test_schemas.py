@@ -3,7 +3,17 @@
 import pytest
 
 from chat import serializers
-from chat.actions import bindings, channels, credentials, members, messages, roles, user_channels, users
+from chat.actions import (
+    bindings,
+    channel_webhooks,
+    channels,
+    credentials,
+    members,
+    messages,
+    roles,
+    user_channels,
+    users,
+)
 from chat.api.schemas import RESOURCES
 from chat.context import Actor, Chat
 
@@ -28,6 +38,7 @@ def rendered_resources(chat: Chat) -> dict[str, dict]:
     user = users.get(chat, sid, "alice")
     role = roles.create(chat, sid, "helper", "channel", ["sendMessage"])
     credential = credentials.create(chat, "fcm", secret="server key")
+    webhook = channel_webhooks.create(chat, ACCOUNT, sid, "room", "webhook", configuration_url="https://x.example")
     binding = bindings.register(chat, sid, "alice", "app:alice:phone", "fcm", "device token", credential["sid"])
     return {
         "service": serializers.service(service_row, BASE),
@@ -41,6 +52,7 @@ def rendered_resources(chat: Chat) -> dict[str, dict]:
         "credential": serializers.credential(credential, BASE),
         "binding": serializers.binding(binding, BASE, account),
         "user_binding": serializers.user_binding(binding, BASE, account, user["sid"]),
+        "webhook": serializers.webhook(webhook, BASE, account),
     }
 
 
