@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .bus import Hub, LocalBus
 from .events import Event
+from .outbound import Flusher
 from .ratelimit import ChannelRate
 from .settings import Settings
 from .store import Store, migrate, services
@@ -40,6 +41,7 @@ class Chat:
         migrate(db)
         with self.store.write():
             services.ensure(self.store.db(), settings.account_sid, settings.service_sid)
+        self.flusher = Flusher()
         self.hub = Hub(self._events_between, event_log.latest(db))
         self.bus = LocalBus(self.hub)
         self.channel_rate = ChannelRate(settings.channel_action_rate, settings.channel_action_burst)
@@ -62,5 +64,6 @@ class Chat:
 
     def close(self) -> None:
         self.hub.shut_all(1001, "server shutting down")
+        self.flusher.stop()
         self.bus.stop()
         self.store.close()

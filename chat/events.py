@@ -3,6 +3,8 @@
 import json
 from dataclasses import dataclass, field
 
+from .outbound import text_frame
+
 # Who receives an event: everyone in the service, the members of a channel, or one identity.
 SERVICE, CHANNEL, USER = "service", "channel", "user"
 
@@ -16,6 +18,7 @@ class Event:
     payload: str  # the `data` object as JSON text (a serializer's output)
     seq: int | None = None  # None for ephemeral events (typing, presence): never stored or replayed
     _frame: str | None = field(default=None, repr=False, compare=False)
+    _wire: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def frame(self) -> str:
@@ -27,6 +30,13 @@ class Event:
                 f'{{"event":"{self.type}","seq":{seq},"scope":"{self.scope}","target":{target},"data":{self.payload}}}'
             )
         return self._frame
+
+    @property
+    def wire(self) -> bytes:
+        """The frame as WebSocket bytes, the same for every recipient (chat/outbound.py)."""
+        if self._wire is None:
+            self._wire = text_frame(self.frame)
+        return self._wire
 
     def data(self) -> dict:
         return json.loads(self.payload)

@@ -1,13 +1,12 @@
 """The `/ws` endpoint: authentication, commands, and live events with resume (docs/protocol.md).
 
-Each socket has one bounded queue of ready frames and one writer thread; the hub and the command
-loop only enqueue. A consumer too slow to drain its queue is closed with code 4008 and resumes
-from its last sequence number when it reconnects.
+Frames are written without blocking through each socket's Outlet (chat/outbound.py); a consumer
+too slow to drain its backlog is closed with code 4008 and resumes from its last sequence number
+when it reconnects.
 """
 
 import json
 import logging
-import queue
 import socket
 import threading
 import time
@@ -21,6 +20,7 @@ from .bus import Listener
 from .context import Chat
 from .errors import ChatError, bad_request
 from .events import Event, dumps
+from .outbound import Outlet, SocketProxy, text_frame
 from .store import events as event_log
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ REPLAY_WAIT = 10.0  # seconds a replayed frame may wait for room in the send que
 ABOUT_TO_EXPIRE = 180  # seconds before exp when tokenAboutToExpire is sent (as Twilio's SDK)
 RECEIVE_TICK = 1.0
 CLOSING_HANDSHAKE = 2.0  # seconds to wait for the client's close reply
+FORCE_CLOSE_AFTER = 2.0  # seconds a slow consumer gets to take its close frame
 
 
 def init_app(app) -> None:
@@ -70,20 +71,21 @@ class Connection(Listener):
         self.grant: tokens.Grant | None = None
         self.service_sid = chat.settings.service_sid
         self.identity = ""
-        self.queue: queue.Queue = queue.Queue(chat.settings.send_queue_size)
         self.close_code: int | None = None
         self._close_reason = ""
         self._lock = threading.Lock()
         self._pending: list[Event] | None = None  # live events held back while replaying
         self._warned_expiry = False
-        self.writer = threading.Thread(target=self._write, name="ws-writer", daemon=True)
-        self.writer.start()
+        self.outlet = Outlet(ws.sock, chat.flusher, chat.settings.send_queue_size, self._overflowed)
+        ws.sock = SocketProxy(ws.sock, self.outlet)
 
     # --- outgoing -------------------------------------------------------------------------
     def deliver(self, event: Event) -> None:
+        if self.close_code is not None:
+            return
         with self._lock:
             if self._pending is not None:
-                if len(self._pending) < self.queue.maxsize * 10:
+                if len(self._pending) < self.chat.settings.send_queue_size * 10:
                     self._pending.append(event)
                     return
                 self._pending = []  # live events outran the replay: start over on reconnect
@@ -93,62 +95,46 @@ class Connection(Listener):
         if overflow:
             self.shut(CLOSE_SLOW_CONSUMER, "slow consumer: live events outran the replay")
         else:
-            self._put(event.frame)
+            self.outlet.write(event.wire)
 
     def send(self, message: dict) -> None:
-        self._put(dumps(message))
+        self.outlet.write(text_frame(dumps(message)))
 
-    def _put(self, frame: str | None, wait: float = 0) -> None:
-        """Queue a frame; a full queue means the client stopped reading: close it (it resumes
-        from its last sequence number). `wait` lets a replay wait for room instead."""
-        try:
-            self.queue.put(frame, timeout=wait) if wait else self.queue.put_nowait(frame)
-        except queue.Full:
-            self.shut(CLOSE_SLOW_CONSUMER, "slow consumer: send queue full")
+    def _send_paced(self, wire: bytes) -> None:
+        """Replays wait for room in the backlog instead of overflowing it."""
+        if not self.outlet.wait_for_room(REPLAY_WAIT):
+            self.shut(CLOSE_SLOW_CONSUMER, "slow consumer: the replay could not be delivered")
+        self.outlet.write(wire)
+
+    def _overflowed(self) -> None:
+        self.shut(CLOSE_SLOW_CONSUMER, "slow consumer: send queue full")
 
     def shut(self, code: int, reason: str) -> None:
-        """Ask the writer to close the socket after the frames already queued."""
+        """End the session soon: the command loop sees `close_code`, and the close frame goes out
+        after the frames already queued. Never blocks (the hub calls it)."""
         if self.close_code is not None:
             return
         self.close_code = code
         self._close_reason = reason
         if code == CLOSE_SLOW_CONSUMER:
-            self._drain()  # the frames are lost to this socket; the client resumes from the log
-            # A reader that never reads blocks the writer in send(); cut the connection then.
-            threading.Timer(2.0, self._force_close).start()
-        try:
-            self.queue.put_nowait(None)
-        except queue.Full:
-            self._force_close()
-
-    def _drain(self) -> None:
-        try:
-            while True:
-                self.queue.get_nowait()
-        except queue.Empty:
-            pass
+            self.outlet.discard()  # the frames are lost to this socket; the client resumes from the log
+            # A client that never reads never takes the close frame either; cut the connection then.
+            threading.Timer(FORCE_CLOSE_AFTER, self._force_close).start()
 
     def _force_close(self) -> None:
-        if self.writer.is_alive():
+        if not self.outlet.closed:
             try:
-                self.ws.sock.shutdown(socket.SHUT_RDWR)
+                self.outlet.sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
 
-    def _write(self) -> None:
-        while True:
-            frame = self.queue.get()
-            if frame is None:
-                break
-            try:
-                self.ws.send(frame)
-            except (ConnectionClosed, OSError):
-                self.close_code = self.close_code or 1006
-                return
+    def _close(self) -> None:
+        """Send the close frame behind what is queued, and give the client time to read it."""
         try:
             self.ws.close(self.close_code, self._close_reason)
         except (ConnectionClosed, OSError):
-            pass
+            return
+        self.outlet.wait_for_room(CLOSING_HANDSHAKE, empty=True)
 
     # --- session --------------------------------------------------------------------------
     def hello(self, args: dict) -> dict:
@@ -180,7 +166,7 @@ class Connection(Listener):
             for row in batch:
                 if self.close_code is not None:
                     return
-                self._put(Event.from_row(row, self.service_sid).frame, wait=REPLAY_WAIT)
+                self._send_paced(Event.from_row(row, self.service_sid).wire)
             sent = batch[-1]["seq"]
         # Live events keep arriving in _pending while we flush it; switch to direct delivery
         # only when it is empty, so nothing overtakes what was held back.
@@ -193,7 +179,7 @@ class Connection(Listener):
                 self._pending = []
             for event in pending:
                 if event.seq is None or event.seq > until:
-                    self._put(event.frame, wait=REPLAY_WAIT)
+                    self._send_paced(event.wire)
 
     def check_token(self) -> None:
         if self.grant is None:
@@ -241,8 +227,7 @@ class Connection(Listener):
                 self.chat.hub.detach(self)
             if self.close_code is None:
                 self.close_code = 1000
-                self._put(None)
-            self.writer.join(timeout=5)
+            self._close()
             # Let the reader take the client's close reply before the server drops the TCP
             # connection: closing with unread data sends a reset, and browsers then report 1006
             # instead of our close code.

@@ -54,6 +54,6 @@ def test_connection_banner_while_reconnecting_and_nothing_lost(person, browser, 
 
     context.unroute_all()
     context.route_web_socket("**/ws", through)
-    expect(banner).to_be_hidden()
+    expect(banner).to_be_hidden(timeout=20_000)  # the next attempt comes after the client's backoff
     expect(page.locator(".message", has_text="sent while you were away")).to_be_visible()
     context.close()
