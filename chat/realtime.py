@@ -55,6 +55,9 @@ def check_origin():
     our own origin and ALLOWED_ORIGINS. Clients without Origin (bots, SDK tests) are fine."""
     if request.path != "/ws":
         return None
+    # No permessage-deflate: an event's frame is encoded once for all its recipients, and each
+    # socket would otherwise carry its own zlib state (hundreds of KB) for compressing.
+    request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
     origin = request.headers.get("Origin")
     if origin is None:
         return None
