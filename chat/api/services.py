@@ -1,7 +1,10 @@
 """Services: /Services[/{Sid}]. Creating one also creates its four default roles."""
 
+from flask import request
+
 from .. import hook_events, serializers
 from ..actions import services
+from ..errors import bad_request
 from .operations import Param, base, chat, operation, version
 
 PATH = "/Services"
@@ -64,6 +67,10 @@ def fetch_service(sid, args):
 
 @operation("POST", PATH + "/{Sid}", "Update a service", UPDATE_FIELDS, "service")
 def update_service(sid, args):
+    if any(name.startswith("Webhooks.") for name in request.form):
+        raise bad_request(
+            "v1's per-event Webhooks.* parameters are not supported: set PreWebhookUrl, PostWebhookUrl and WebhookFilters"
+        )
     return render(services.update(chat(), sid, **args))
 
 

@@ -84,6 +84,9 @@ def test_v1_paths_answer_with_v1_urls_and_webhooks(client, server):
     assert fetched.url == f"{server.url}/v1/Services/{server.settings.service_sid}"
     assert fetched.webhooks["on_message_sent"]["url"] == "https://bots.example.com/post"
     assert fetched.webhooks["on_message_send"]["url"] is None
+    with pytest.raises(TwilioRestException) as refused:
+        v1.update(webhooks_on_message_send_url="https://bots.example.com/old-style")
+    assert refused.value.status == 400 and "PreWebhookUrl" in refused.value.msg
     room = v1.channels.create(unique_name="old-code", friendly_name="Old code")
     assert room.url.startswith(f"{server.url}/v1/") and v1.channels("old-code").fetch().sid == room.sid
     v1.channels(room.sid).messages.create(body="still works", from_="alice")
