@@ -53,3 +53,18 @@ def test_slow_consumer_is_cut_off_and_recovers(server_factory, ws_factory):
     while len(seen) < COUNT:
         seen.add(again.event("messageAdded")["data"]["index"])
     assert seen == set(range(COUNT))
+
+
+def test_a_paused_reader_within_its_queue_gets_everything_in_order(server_factory, ws_factory):
+    server = server_factory(send_queue_size=1000)
+    fast = ws_factory("fast", live=server)
+    fast.call("channel.create", uniqueName="room")
+    fast.call("channel.join", channel="room")
+    paused = ws_factory("paused", live=server, sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
+    paused.call("channel.join", channel="room")
+
+    for number in range(COUNT):  # ~9 MB: far more than the kernel buffers, so most waits in the backlog
+        fast.call("message.send", channel="room", body=f"{number} {BODY}")
+    indexes = [paused.event("messageAdded", timeout=30)["data"]["index"] for _ in range(COUNT)]
+    assert indexes == list(range(COUNT))
+    assert paused.call("channel.unreadCount", channel="room") is None  # the socket is still open and answers
