@@ -136,7 +136,6 @@ def artifacts(request):
 def redis_url():
     """The real Redis the multi-worker tests need (`.ci/run` starts one if none answers)."""
     import redis
-
     from gunicorn_server import REDIS_URL
 
     try:
