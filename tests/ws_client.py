@@ -1,6 +1,7 @@
 """A client of the /ws protocol for tests, over websocket-client."""
 
 import json
+import threading
 import time
 
 import websocket
@@ -60,3 +61,43 @@ class WsClient:
     def close(self) -> None:
         self.ws.close(timeout=1)
         self.ws.shutdown()  # close() skips the socket when the server already ended the connection
+
+
+class Listener:
+    """A socket read continuously on its own thread, as a live client does (a socket nobody
+    reads stalls in TCP flow control), keeping the messageAdded events as (seq, body)."""
+
+    def __init__(self, url: str, token: str, since: int | None = None):
+        self.client = WsClient(url)
+        self.hello = self.client.call("hello", token=token, since=since)
+        self.messages: list[tuple[int, str]] = []
+        self._arrived = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        # Frames that arrived with the hello reply were kept by call().
+        for frame in self.client.events:
+            self._keep(frame)
+        while True:
+            try:
+                frame = json.loads(self.client.ws.recv())
+            except (websocket.WebSocketException, OSError, ValueError):
+                return
+            self._keep(frame)
+
+    def _keep(self, frame: dict) -> None:
+        if frame.get("event") == "messageAdded":
+            with self._arrived:
+                self.messages.append((frame["seq"], frame["data"]["body"]))
+                self._arrived.notify_all()
+
+    def stream(self, count: int, timeout: float = 30) -> list[tuple[int, str]]:
+        """The messages so far, once there are `count` (or the timeout passed)."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.messages) >= count, timeout=timeout)
+            return list(self.messages)
+
+    def close(self) -> None:
+        self.client.close()
+        self._reader.join(timeout=5)

@@ -1,53 +1,18 @@
 """Several gunicorn workers sharing events through a real Redis: every socket, whichever worker
 holds it, sees the same events in the same order, also while Redis is away."""
 
-import json
 import shutil
 import subprocess
 import threading
 import time
 
 import pytest
-import websocket
 from gunicorn_server import free_port
-from ws_client import WsClient
+from ws_client import Listener, WsClient
 
 SOCKETS = 30
 SENDERS = 6
 PER_SENDER = 20
-
-
-class Listener:
-    """A member's socket read continuously on its own thread, as a live client does (a socket
-    nobody reads stalls in TCP flow control and would only measure that)."""
-
-    def __init__(self, live, identity: str):
-        self.client = WsClient(live.ws_url)
-        self.hello = self.client.call("hello", token=live.token(identity), since=None)
-        self.messages: list[tuple[int, str]] = []
-        self._arrived = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        while True:
-            try:
-                frame = json.loads(self.client.ws.recv())
-            except (websocket.WebSocketException, OSError, ValueError):
-                return
-            if frame.get("event") == "messageAdded":
-                with self._arrived:
-                    self.messages.append((frame["seq"], frame["data"]["body"]))
-                    self._arrived.notify_all()
-
-    def stream(self, count: int) -> list[tuple[int, str]]:
-        with self._arrived:
-            self._arrived.wait_for(lambda: len(self.messages) >= count, timeout=30)
-            return list(self.messages)
-
-    def close(self) -> None:
-        self.client.close()
-        self._reader.join(timeout=5)
 
 
 def open_members(live, count: int) -> tuple[list[Listener], list[WsClient]]:
@@ -55,7 +20,7 @@ def open_members(live, count: int) -> tuple[list[Listener], list[WsClient]]:
     assert live.rest("POST", "/Channels", data={"UniqueName": "general"}).status_code == 201
     for identity in [f"user{n}" for n in range(count)] + [f"sender{n}" for n in range(SENDERS // 2)]:
         assert live.rest("POST", "/Channels/general/Members", data={"Identity": identity}).status_code == 201
-    listeners = [Listener(live, f"user{n}") for n in range(count)]
+    listeners = [Listener(live.ws_url, live.token(f"user{n}")) for n in range(count)]
     senders = []
     for number in range(SENDERS // 2):
         sender = WsClient(live.ws_url)
