@@ -6,6 +6,8 @@ Also measured: replay of 10,000 missed events (bench/replay.py). Results: bench/
 """
 
 import argparse
+import base64
+import http.client
 import json
 import os
 import secrets
@@ -15,6 +17,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from urllib.parse import urlencode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -53,6 +56,26 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
     raise SystemExit("our server did not start")
 
 
+def prepare_room(port: int, creds: dict, n: int) -> None:
+    """Make bench0..bench<n-1> members of the `bench` channel through REST before they connect:
+    the load measures users returning to their chat. (A first-time join also announces
+    memberJoined to every member, N x N deliveries for N newcomers; the peers' rooms have no
+    members to tell.)"""
+    auth = base64.b64encode(f"{creds['TWILIO_ACCOUNT_SID']}:{creds['TWILIO_AUTH_TOKEN']}".encode()).decode()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    base = f"/v2/Services/{creds['TWILIO_IPM_SERVICE_SID']}/Channels"
+    headers = {"Authorization": f"Basic {auth}", "Content-Type": "application/x-www-form-urlencoded"}
+    for path, form in [(base, {"UniqueName": "bench"})] + [
+        (f"{base}/bench/Members", {"Identity": f"bench{number}"}) for number in range(n)
+    ]:
+        conn.request("POST", path, body=urlencode(form), headers=headers)
+        response = conn.getresponse()
+        response.read()
+        if response.status != 201:
+            raise SystemExit(f"preparing the bench channel failed: {response.status}")
+    conn.close()
+
+
 def run_ours(n: int, rates: list[float], args, out: str) -> None:
     creds = credentials()
     port = free_port()
@@ -81,6 +104,7 @@ def run_ours(n: int, rates: list[float], args, out: str) -> None:
     )
     try:
         wait_ready(port, server)
+        prepare_room(port, creds, n)
         bench_env = {
             **os.environ,
             "BENCH_ACCOUNT_SID": creds["TWILIO_ACCOUNT_SID"],

@@ -24,6 +24,7 @@ def create_app(settings: settings_module.Settings | None = None) -> Flask:
     api.init_app(app)
     app.register_blueprint(media.bp)
     realtime.init_app(app)
+    app.teardown_request(lambda _error: app.extensions["chat"].store.release())
     _register_errors(app)
     _security_headers(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

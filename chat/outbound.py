@@ -39,6 +39,10 @@ class Outlet:
 
     def __init__(self, sock: socket.socket, flusher: "Flusher", limit: int, on_overflow: Callable[[], None]):
         self.sock = sock
+        try:  # frames are complete messages: send each at once instead of waiting for ACKs (Nagle)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         self._flusher = flusher
         self._limit = limit
         self._on_overflow = on_overflow

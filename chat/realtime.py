@@ -211,6 +211,7 @@ class Connection(Listener):
     def run(self) -> None:
         try:
             while self.close_code is None:
+                self.chat.store.release()  # an idle socket holds no database connection
                 text = self.ws.receive(timeout=RECEIVE_TICK)
                 if text is None:
                     if not self.ws.connected:

@@ -788,6 +788,14 @@
     var users = this._users;
     return Promise.resolve(Object.keys(users).map(function (identity) { return users[identity]; }));
   };
+  // Push registration as in Twilio's SDK: the binding is stored (REST Bindings); delivering
+  // pushes is up to the application.
+  Client.prototype.setPushRegistrationId = function (channelType, registrationId) {
+    return this._call('push.register', { type: channelType, address: registrationId }).then(function () {});
+  };
+  Client.prototype.unsetPushRegistrationId = function (channelType) {
+    return this._call('push.unregister', { type: channelType }).then(function () {});
+  };
   // Pictures go over HTTP (POST /media, as Twilio's SDK uploads to its media service), then
   // the server sends the media message.
   Client.prototype._upload = function (channelSid, media) {

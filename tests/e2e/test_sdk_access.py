@@ -1,5 +1,6 @@
 """Private channels, invites, read horizons across tabs, tokens: the JS client in a browser."""
 
+import requests
 from sdk_harness import connect, events, rejection, wait_events
 from token_factory import token
 
@@ -99,3 +100,15 @@ def test_expired_token_ends_the_session(browser, server):
     page.wait_for_function("() => client.connectionState === 'denied'")
     page.evaluate("t => client.updateToken(t)", server.token("alice"))  # a fresh token brings it back
     page.wait_for_function("() => client.connectionState === 'connected'")
+
+
+def test_push_registration_is_stored_as_a_binding(browser, server):
+    alice = connect(browser, server, "alice")
+    alice.evaluate("client.setPushRegistrationId('fcm', 'device-token-1')")
+    url = f"{server.url}/v2/Services/{server.settings.service_sid}/Bindings"
+    auth = (server.settings.account_sid, server.settings.auth_token)
+    bindings = requests.get(url, auth=auth, timeout=5).json()["bindings"]
+    assert [(b["identity"], b["binding_type"]) for b in bindings] == [("alice", "fcm")]
+    assert bindings[0]["endpoint"]  # this browser's endpoint_id
+    alice.evaluate("client.unsetPushRegistrationId('fcm')")
+    assert requests.get(url, auth=auth, timeout=5).json()["bindings"] == []

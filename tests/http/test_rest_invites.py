@@ -47,3 +47,12 @@ def test_bad_invites_change_nothing(client, server):
             call()
         assert (refused.value.status, refused.value.code) == (status, code)
     assert [i.identity for i in svc.channels(room.sid).invites.list()] == ["dave"]
+
+
+def test_a_rest_invite_reaches_the_invitees_open_page(client, server, ws_factory):
+    bob = ws_factory("bob")
+    room = service(client, server).channels.create(unique_name="private-room", type="private")
+    invite = service(client, server).channels(room.sid).invites.create(identity="bob")
+    heard = bob.event("channelInvited", sid=room.sid)
+    assert heard["data"]["status"] == "invited" and heard["data"]["invite"]["sid"] == invite.sid
+    assert bob.call("channel.join", channel=room.sid)["identity"] == "bob"  # the invite lets bob in
