@@ -20,9 +20,6 @@ class Webhooks:
     def stop(self) -> None:
         self.deliverer.stop()
 
-    def common(self, service_row: dict, actor, event: str) -> dict:
-        return common(service_row, actor, event)
-
     def _looping(self, actor, event: str) -> bool:
         """The loop guard: an action `webhook_hop_limit` webhook round trips away from a person
         fires no more webhooks (see docs/webhooks.md)."""
@@ -37,7 +34,7 @@ class Webhooks:
             return params
         if self._looping(actor, event):
             return params
-        return pre_event.call(self, service_row, actor, event, params)
+        return pre_event.call(self.settings, service_row, actor, event, params)
 
     def post_event(self, tx, service_row: dict, actor, event: str, params: dict, channel_sid=None) -> None:
         """Queue the deliveries in the caller's transaction; the workers wait for its commit

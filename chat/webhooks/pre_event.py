@@ -7,7 +7,7 @@ import logging
 from ..errors import ChatError
 from . import transport
 from .outbox import wanted
-from .params import form
+from .params import common, form
 
 log = logging.getLogger(__name__)
 
@@ -18,13 +18,12 @@ RETRY_ON = (429, 503, 504)  # as Twilio; also no answer at all (timeout, refused
 ALIASES = {"author": "From", "from": "From"}
 
 
-def call(hook, service_row: dict, actor, event: str, params: dict) -> dict:
-    """Returns `params`, with the hook's changes applied. `hook` is the app's Webhooks."""
+def call(settings, service_row: dict, actor, event: str, params: dict) -> dict:
+    """Returns `params`, with the hook's changes applied, or raises ChatError."""
     url = service_row["pre_webhook_url"]
     if not url or not wanted(json.loads(service_row["webhook_filters"]), event):
         return params
-    settings = hook.settings
-    sent = form({**hook.common(service_row, actor, event), **params})
+    sent = form({**common(service_row, actor, event), **params})
     attempts = 1 + max(0, service_row["pre_webhook_retry_count"])
     for attempt in range(attempts):
         reply = transport.send(

@@ -27,6 +27,7 @@ def test_bob_sees_alices_english_in_japanese(person, server, translate_bot, arti
     expect(translated.locator(".author")).to_have_text("alice")
     expect(alice.message("おはようございます！")).to_be_visible()
     expect(bob.message("Good morning")).to_have_count(0)
+    expect(alice.page.locator("#composer-error")).to_contain_text("Not sent")  # the SDK promise rejected
     bob.page.screenshot(path=str(artifacts / "translate-bot-bob.png"))
     stored = server.chat.store.db().execute("SELECT author, body, attributes FROM messages").fetchall()
     assert [(row["author"], row["body"]) for row in stored] == [("alice", "おはようございます！")]
