@@ -147,7 +147,8 @@ def test_deliveries_survive_a_restart_while_the_receiver_is_down(server_factory,
     wait_until(lambda: deliveries(server)[0]["attempts"] >= 2, message="the first delivery was attempted")
     alice.close()
     server.restart()
-    assert all(r["status"] == "pending" and r["lease_owner"] is None for r in deliveries(server))
+    # Every row survived, still to deliver (the new process may already hold a lease on one).
+    assert [r["status"] for r in deliveries(server)] == ["pending"] * 3
     receiver.start()
     calls = receiver.wait_for(3, timeout=30)
     assert [c.form["Body"] for c in calls] == ["m0", "m1", "m2"]
