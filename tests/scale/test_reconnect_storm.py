@@ -4,6 +4,7 @@ at once with the last `seq` they saw. Each gets every message exactly once, in o
 import asyncio
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from websockets.asyncio.client import connect
@@ -98,4 +99,6 @@ def test_500_sockets_dropped_at_once_recover_every_missed_message_once(gunicorn_
         for member in members:
             await member.ws.close()
 
-    asyncio.run(storm())
+    # A thread of its own: the browser tests' Playwright keeps an event loop in the main thread.
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        runner.submit(asyncio.run, storm()).result()
