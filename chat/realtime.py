@@ -3,6 +3,11 @@
 Each socket has one bounded queue of ready frames and one writer thread; the hub and the command
 loop only enqueue. A consumer too slow to drain its queue is closed with code 4008 and resumes
 from its last sequence number when it reconnects.
+
+Frames are WebSocket bytes built once per event (`Event.wire`) and shared by every recipient;
+the writer sends whatever has queued up in one system call. They are never compressed, even
+when a browser negotiated permessage-deflate (RFC 7692 lets a sender leave any message
+uncompressed): compressing would cost a zlib pass per event per socket.
 """
 
 import json
@@ -20,7 +25,7 @@ from . import commands, tokens
 from .bus import Listener
 from .context import Chat
 from .errors import ChatError, bad_request
-from .events import Event, dumps
+from .events import Event, dumps, text_frame
 from .store import events as event_log
 
 log = logging.getLogger(__name__)
@@ -36,6 +41,7 @@ REPLAY_WAIT = 10.0  # seconds a replayed frame may wait for room in the send que
 ABOUT_TO_EXPIRE = 180  # seconds before exp when tokenAboutToExpire is sent (as Twilio's SDK)
 RECEIVE_TICK = 1.0
 CLOSING_HANDSHAKE = 2.0  # seconds to wait for the client's close reply
+WRITE_BATCH = 256  # frames joined into one send
 
 
 def init_app(app) -> None:
@@ -93,12 +99,12 @@ class Connection(Listener):
         if overflow:
             self.shut(CLOSE_SLOW_CONSUMER, "slow consumer: live events outran the replay")
         else:
-            self._put(event.frame)
+            self._put(event.wire)
 
     def send(self, message: dict) -> None:
-        self._put(dumps(message))
+        self._put(text_frame(dumps(message)))
 
-    def _put(self, frame: str | None, wait: float = 0) -> None:
+    def _put(self, frame: bytes | None, wait: float = 0) -> None:
         """Queue a frame; a full queue means the client stopped reading: close it (it resumes
         from its last sequence number). `wait` lets a replay wait for room instead."""
         try:
@@ -136,13 +142,21 @@ class Connection(Listener):
                 pass
 
     def _write(self) -> None:
-        while True:
-            frame = self.queue.get()
-            if frame is None:
-                break
+        closing = False
+        while not closing:
+            frames = [self.queue.get()]
+            while len(frames) < WRITE_BATCH:
+                try:
+                    frames.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            if None in frames:
+                closing = True
+                frames = frames[: frames.index(None)]
             try:
-                self.ws.send(frame)
-            except (ConnectionClosed, OSError):
+                if frames:
+                    self.ws.sock.sendall(b"".join(frames))
+            except OSError:
                 self.close_code = self.close_code or 1006
                 return
         try:
@@ -180,7 +194,7 @@ class Connection(Listener):
             for row in batch:
                 if self.close_code is not None:
                     return
-                self._put(Event.from_row(row, self.service_sid).frame, wait=REPLAY_WAIT)
+                self._put(Event.from_row(row, self.service_sid).wire, wait=REPLAY_WAIT)
             sent = batch[-1]["seq"]
         # Live events keep arriving in _pending while we flush it; switch to direct delivery
         # only when it is empty, so nothing overtakes what was held back.
@@ -193,7 +207,7 @@ class Connection(Listener):
                 self._pending = []
             for event in pending:
                 if event.seq is None or event.seq > until:
-                    self._put(event.frame, wait=REPLAY_WAIT)
+                    self._put(event.wire, wait=REPLAY_WAIT)
 
     def check_token(self) -> None:
         if self.grant is None:
