@@ -24,6 +24,8 @@ def create_app(settings: settings_module.Settings | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(media.bp)
     realtime.init_app(app)
+    # gthread keeps its threads: each would keep a SQLite connection (~150 KB) it rarely uses.
+    app.teardown_appcontext(lambda _error: app.extensions["chat"].store.release())
     _register_errors(app)
     _security_headers(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

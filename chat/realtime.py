@@ -252,6 +252,7 @@ class Connection(Listener):
         finally:
             if self.grant is not None:
                 commands.disconnect(self)  # before detaching: shutdown waits for detach to close the store
+                self.chat.store.release()
                 self.chat.hub.detach(self)
             if self.close_code is None:
                 self.close_code = 1000
@@ -289,6 +290,8 @@ class Connection(Listener):
         except Exception:
             log.exception("command %s failed", frame.get("cmd"))
             self.send({"reply": reply_to, "error": ChatError(500, 20500, "Internal error").to_dict()})
+        finally:
+            self.chat.store.release()  # this thread lives as long as the socket: keep no connection
 
 
 @sock.route("/ws", bp=bp)
