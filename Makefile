@@ -23,6 +23,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 run: $(VENV)/.runtime .env  ## the development server on http://127.0.0.1:$(PORT)
 	$(VENV)/bin/flask --app app run --port $(PORT)
 
+# Several workers share events through Redis: REDIS_URL=redis://127.0.0.1:6379/0 WEB_CONCURRENCY=3 make serve
 serve: $(VENV)/.runtime .env  ## production-like: gunicorn as in the Procfile
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py app:app
 

@@ -2,7 +2,10 @@
 
 Load: N sockets in one channel, 10 of them sending, at rising rates given as deliveries per
 second (send rate = deliveries / N). Each step passes when nothing is lost and p99 <= 100 ms.
-Also measured: replay of 10,000 missed events (bench/replay.py). Results: bench/results/.
+Our server runs twice: one gunicorn worker, and three workers sharing events through Redis.
+A second pass connects `--idle-n` sockets to every server (connect time, RSS per idle socket).
+Then bench/store_bench.py (persisted ingest, newest page of a 1M-message channel) and
+bench/replay.py; bench/table.py prints everything as one table. Results: bench/results/.
 """
 
 import argparse
@@ -76,7 +79,10 @@ def prepare_room(port: int, creds: dict, n: int) -> None:
     conn.close()
 
 
-def run_ours(n: int, rates: list[float], args, out: str) -> None:
+MODES = {"chat-1w": {"WEB_CONCURRENCY": "1"}, "chat-3w-redis": {"WEB_CONCURRENCY": "3"}}
+
+
+def run_ours(mode: str, n: int, rates: list[float], args, out: str) -> None:
     creds = credentials()
     port = free_port()
     folder = tempfile.mkdtemp(prefix="chat-bench-")
@@ -87,7 +93,10 @@ def run_ours(n: int, rates: list[float], args, out: str) -> None:
         "DATABASE_PATH": os.path.join(folder, "bench.db"),
         "WEB_THREADS": str(n + 100),
         "CHANNEL_ACTION_RATE": "0",  # measure delivery, not the per-channel limit
+        **MODES[mode],
     }
+    if mode == "chat-3w-redis":
+        env["REDIS_URL"] = args.redis_url
     server = subprocess.Popen(
         [
             os.path.join(VENV, "gunicorn"),
@@ -113,7 +122,7 @@ def run_ours(n: int, rates: list[float], args, out: str) -> None:
             "BENCH_SERVICE_SID": creds["TWILIO_IPM_SERVICE_SID"],
             "SHARED_BENCH": SHARED,
         }
-        print(f"== N={n} chat-gthread rates={[round(r, 2) for r in rates]}", flush=True)
+        print(f"== N={n} {mode} rates={[round(r, 2) for r in rates]}", flush=True)
         subprocess.run(
             [
                 BENCH_PY,
@@ -133,7 +142,9 @@ def run_ours(n: int, rates: list[float], args, out: str) -> None:
                 "--pid",
                 str(server.pid),
                 "--label",
-                "chat-gthread",
+                mode,
+                "--stop-after-fail",
+                "1",
                 "--json-out",
                 out,
             ],
@@ -146,42 +157,62 @@ def run_ours(n: int, rates: list[float], args, out: str) -> None:
         server.wait(timeout=30)
 
 
+def run_peers(args, ns: str, ladder: str, out: str) -> None:
+    subprocess.run(
+        [
+            BENCH_PY,
+            os.path.join(SHARED, "run_matrix.py"),
+            "--servers",
+            args.peers,
+            "--ns",
+            ns,
+            "--ladder",
+            ladder,
+            "--duration",
+            str(args.duration),
+            "--out",
+            out,
+        ],
+        check=False,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--ns", default="100,500")
-    parser.add_argument("--ladder", default="4000,8000,16000,32000,48000,64000,96000", help="deliveries per second")
+    parser.add_argument("--ns", default="500")
+    parser.add_argument(
+        "--ladder", default="4000,8000,16000,24000,32000,48000,64000,96000", help="deliveries per second"
+    )
     parser.add_argument("--peers", default="fsio-threading,fsio-gevent,sock-gthread,node-socketio")
+    parser.add_argument("--modes", default="chat-1w,chat-3w-redis")
+    parser.add_argument("--idle-n", type=int, default=1000, help="sockets for the connect/memory pass (0: skip)")
     parser.add_argument("--duration", type=float, default=5)
     parser.add_argument("--senders", type=int, default=10)
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--messages", type=int, default=1_000_000, help="size of the history channel")
     args = parser.parse_args()
     if not os.path.exists(BENCH_PY):
         subprocess.run(["bash", os.path.join(SHARED, "setup-env.sh")], check=True)
     results = os.path.join(HERE, "results")
-    os.makedirs(results, exist_ok=True)
+    os.makedirs(os.path.join(results, "tmp"), exist_ok=True)
     out = os.path.join(results, time.strftime("run-%Y%m%d-%H%M%S.jsonl"))
     ladder = [float(x) for x in args.ladder.split(",")]
+    modes = [m for m in args.modes.split(",") if m]
     for n in (int(x) for x in args.ns.split(",")):
-        run_ours(n, [d / n for d in ladder], args, out)
+        for mode in modes:
+            run_ours(mode, n, [d / n for d in ladder], args, out)
     if args.peers:
-        subprocess.run(
-            [
-                BENCH_PY,
-                os.path.join(SHARED, "run_matrix.py"),
-                "--servers",
-                args.peers,
-                "--ns",
-                args.ns,
-                "--ladder",
-                args.ladder,
-                "--duration",
-                str(args.duration),
-                "--out",
-                out,
-            ],
-            check=False,
-        )
-    subprocess.run([BENCH_PY, os.path.join(SHARED, "summarize.py"), out], check=False)
-    subprocess.run([os.path.join(VENV, "python"), os.path.join(HERE, "replay.py")], cwd=ROOT, check=False)
+        run_peers(args, args.ns, args.ladder, out)
+    if args.idle_n:
+        low = [2000 / args.idle_n]  # one gentle step: this pass is about connecting and idling
+        for mode in modes:
+            run_ours(mode, args.idle_n, low, args, out)
+        if args.peers:
+            run_peers(args, str(args.idle_n), "2000", out)
+    python = os.path.join(VENV, "python")
+    subprocess.run([python, os.path.join(HERE, "store_bench.py"), "--messages", str(args.messages), "--out", out])
+    subprocess.run([python, os.path.join(HERE, "replay.py")], cwd=ROOT, check=False)
+    subprocess.run([python, os.path.join(HERE, "table.py"), out], check=False)
     print(json.dumps({"results": out}))
 
 

@@ -97,8 +97,8 @@ def test_500_sockets_dropped_at_once_recover_every_missed_message_once(gunicorn_
         for member in members:
             assert member.bodies == expected
         for member in members:
-            await member.ws.close()
+            member.drop()  # the server's shutdown would close them anyway
 
-    # A thread of its own: the browser tests' Playwright keeps an event loop in the main thread.
-    with ThreadPoolExecutor(max_workers=1) as runner:
-        runner.submit(asyncio.run, storm()).result()
+    # A thread of its own: Playwright (browser tests in the same session) keeps a loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, storm()).result()

@@ -1,0 +1,118 @@
+"""Storage figures, in-process (no sockets): persisted ingest, acknowledged after commit, from
+several sending threads; and the newest page of 50 from a channel with `--messages` messages,
+through the same action and serializer as the WebSocket `messages.page` command."""
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from chat.actions import channels, messages  # noqa: E402
+from chat.clock import now_iso  # noqa: E402
+from chat.context import Actor, Chat  # noqa: E402
+from chat.settings import Settings  # noqa: E402
+from chat.store import channels as channel_rows  # noqa: E402
+from chat.store import messages as message_rows  # noqa: E402
+
+ACCOUNT = Actor(None, "rest")
+FILL_BATCH = 20_000
+
+
+def fresh_chat(synchronous: str) -> Chat:
+    return Chat(
+        Settings(
+            account_sid="AC" + uuid.uuid4().hex,
+            auth_token=secrets.token_hex(16),
+            api_key="SK" + uuid.uuid4().hex,
+            api_secret=secrets.token_urlsafe(32),
+            service_sid="IS" + uuid.uuid4().hex,
+            database_path=os.path.join(tempfile.mkdtemp(prefix="chat-store-bench-"), "bench.db"),
+            sqlite_synchronous=synchronous,
+            channel_action_rate=0,  # ingest is measured, not the per-channel limit
+        )
+    )
+
+
+def ingest(synchronous: str, threads: int, per_thread: int) -> float:
+    """Acknowledged messages/s: each send returns only after its transaction committed."""
+    chat = fresh_chat(synchronous)
+    sid = chat.settings.service_sid
+    channels.create(chat, ACCOUNT, sid, unique_name="ingest")
+    start = threading.Barrier(threads + 1)
+
+    def sender(number: int) -> None:
+        start.wait()
+        for i in range(per_thread):
+            messages.send(chat, ACCOUNT, sid, "ingest", body=f"message {number}-{i}", author=f"user{number}")
+
+    workers = [threading.Thread(target=sender, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    start.wait()
+    began = time.perf_counter()
+    for worker in workers:
+        worker.join()
+    rate = threads * per_thread / (time.perf_counter() - began)
+    chat.close()
+    return rate
+
+
+def history(count: int, pages: int = 200) -> dict:
+    """Fill a channel with `count` messages (bulk, no events), then time the newest page of 50."""
+    chat = fresh_chat("NORMAL")
+    sid = chat.settings.service_sid
+    channel = channels.create(chat, ACCOUNT, sid, unique_name="history")
+    began = time.perf_counter()
+    for first in range(0, count, FILL_BATCH):
+        with chat.store.write() as tx:
+            stamp = now_iso()
+            for i in range(first, min(count, first + FILL_BATCH)):
+                index = channel_rows.take_index(tx.db, channel["sid"], stamp)
+                message_rows.insert(
+                    tx.db, message_rows.new_row(sid, channel["sid"], index, "writer", f"message {i}", "{}", None, stamp)
+                )
+    fill = time.perf_counter() - began
+    timings = []
+    for _ in range(pages):
+        began = time.perf_counter()
+        rows, _more = messages.page(chat, ACCOUNT, sid, "history", page_size=50)
+        [messages.serialize(chat, row) for row in rows]
+        timings.append((time.perf_counter() - began) * 1000)
+    timings.sort()
+    chat.close()
+    return {
+        "messages": count,
+        "fill_s": round(fill, 1),
+        "page50_p50_ms": round(statistics.median(timings), 2),
+        "page50_p99_ms": round(timings[int(0.99 * len(timings)) - 1], 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--per-thread", type=int, default=2_000)
+    parser.add_argument("--out", help="append the results to this JSON-lines file")
+    args = parser.parse_args()
+    result = {"label": "store", "mode": "store"}
+    for synchronous in ("NORMAL", "FULL"):
+        result[f"ingest_{synchronous.lower()}_per_s"] = round(ingest(synchronous, args.threads, args.per_thread))
+        result[f"ingest_{synchronous.lower()}_sequential_per_s"] = round(ingest(synchronous, 1, args.per_thread))
+    result.update(history(args.messages))
+    print(json.dumps(result), flush=True)
+    if args.out:
+        with open(args.out, "a") as out:
+            out.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main()

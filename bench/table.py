@@ -1,0 +1,74 @@
+"""One table from a `make bench` results file (JSON lines from the load generator and
+store_bench.py): fan-out ceilings at the ladder's N, connect time and idle memory at the idle
+pass's N, and the storage figures, with our targets checked."""
+
+import json
+import sys
+from collections import defaultdict
+
+ORDER = ["chat-1w", "chat-3w-redis", "fsio-threading", "fsio-gevent", "sock-gthread", "sock-gevent", "node-socketio"]
+
+
+def ceiling(run: dict) -> dict | None:
+    passed = [step for step in run.get("steps", []) if step["ok"]]
+    return max(passed, key=lambda step: step["delivered_per_s"]) if passed else None
+
+
+def main(path: str) -> None:
+    runs = [json.loads(line) for line in open(path) if line.strip()]
+    store = next((r for r in runs if r.get("mode") == "store"), None)
+    by = defaultdict(dict)  # label -> n -> run (the last one wins)
+    for run in runs:
+        if "steps" in run:
+            by[run["label"]][run["n"]] = run
+    ns = sorted({n for runs_of in by.values() for n in runs_of})
+    ladder_n, idle_n = ns[0], ns[-1]
+    labels = sorted(by, key=lambda label: ORDER.index(label) if label in ORDER else len(ORDER))
+
+    best = {label: ceiling(by[label][ladder_n]) if ladder_n in by[label] else None for label in labels}
+    print(
+        f"| server | ceiling deliveries/s (N={ladder_n}) | = sends/s | p50 / p99 ms | next step | "
+        f"connect {idle_n} sockets | RSS per idle socket |"
+    )
+    print("|---|---:|---:|---|---|---:|---:|")
+    for label in labels:
+        run = by[label].get(ladder_n)
+        top = best[label]
+        later = [s for s in run["steps"] if top is None or s["rate"] > top["rate"]] if run else []
+        nxt = later[0] if later else None
+        idle = by[label].get(idle_n, {})
+        cells = [
+            f"**{label}**" if label.startswith("chat") else label,
+            f"{top['delivered_per_s']:,.0f}" if top else "below the first step",
+            f"{top['rate_sent']:,.0f}" if top else "-",
+            f"{top['p50_ms']:.1f} / {top['p99_ms']:.1f}" if top else "-",
+            f"{nxt['rate'] * ladder_n:,.0f}/s: p99 {nxt['p99_ms']} ms, {nxt['lost']} lost" if nxt else "(top)",
+            f"{idle['connect_wall_s']:.2f} s ({idle['connected']}/{idle_n})" if "connect_wall_s" in idle else "-",
+            f"{idle['rss_per_conn_kb']:.0f} KB" if "rss_per_conn_kb" in idle else "-",
+        ]
+        print("| " + " | ".join(cells) + " |")
+
+    def rate(label: str) -> float:
+        return best[label]["delivered_per_s"] if best.get(label) else 0.0
+
+    print()
+    ours = rate("chat-1w")
+    for peer, target in (("fsio-threading", 1.5), ("node-socketio", 0.7)):
+        if rate(peer):
+            print(f"- chat-1w / {peer}: {ours / rate(peer):.2f}x (target >= {target}x)")
+    if ours:
+        print(f"- chat-3w-redis / chat-1w: {rate('chat-3w-redis') / ours:.2f}x (target >= 1.8x)")
+    if store:
+        print(
+            f"- persisted ingest, 8 sending threads: {store['ingest_normal_per_s']:,} messages/s with "
+            f"synchronous=NORMAL, {store['ingest_full_per_s']:,} with FULL (one thread: "
+            f"{store['ingest_normal_sequential_per_s']:,} / {store['ingest_full_sequential_per_s']:,}); target >= 5,000"
+        )
+        print(
+            f"- newest page of 50 from {store['messages']:,} messages: p50 {store['page50_p50_ms']} ms, "
+            f"p99 {store['page50_p99_ms']} ms (target < 5 ms)"
+        )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
