@@ -62,7 +62,7 @@ class Outlet:
                 else:
                     self._backlog.append(memoryview(data))
             else:
-                self._send_now(memoryview(data))
+                self._send_now(data)
         if overflow:
             self._on_overflow()
 
@@ -74,7 +74,7 @@ class Outlet:
             if self._backlog:
                 self._backlog.append(memoryview(data))
             else:
-                self._send_now(memoryview(data))
+                self._send_now(data)
 
     def wait_for_room(self, timeout: float, empty: bool = False) -> bool:
         """Block until the backlog is at most half full (or `empty`); replays pace themselves so."""
@@ -99,17 +99,17 @@ class Outlet:
             self._drained.notify_all()
         self._flusher.forget(self)
 
-    def _send_now(self, view: memoryview) -> None:
+    def _send_now(self, data: bytes) -> None:
         """Send what the kernel takes now; keep the rest for the flusher (lock held)."""
         try:
-            sent = self.sock.send(view, _SEND_FLAGS)
+            sent = self.sock.send(data, _SEND_FLAGS)
         except BlockingIOError:
             sent = 0
         except OSError:
             self.closed = True  # the reader notices the broken connection and ends the session
             return
-        if sent < len(view):
-            self._backlog.append(view[sent:])
+        if sent < len(data):
+            self._backlog.append(memoryview(data)[sent:])
             self._flusher.watch(self)
 
     def flush(self) -> bool:

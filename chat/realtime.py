@@ -86,6 +86,9 @@ class Connection(Listener):
     def deliver(self, event: Event) -> None:
         if self.close_code is not None:
             return
+        if self._pending is None:  # the common case, read without the lock: it only ever
+            self.outlet.write(event.wire)  # turns None -> [] in hello, before the hub knows us
+            return
         with self._lock:
             if self._pending is not None:
                 if len(self._pending) < self.chat.settings.send_queue_size * 10:
