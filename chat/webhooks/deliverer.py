@@ -55,9 +55,12 @@ class Deliverer:
                 row = self._claim(owner)
                 if row is not None:
                     self._wake.set()  # another worker may find more work meanwhile
+                    self.store.release()  # no connection held while the target answers
                     self._deliver(row, owner)
                     continue
-                self._wake.wait(self._idle_seconds())
+                idle = self._idle_seconds()
+                self.store.release()  # nor while idle
+                self._wake.wait(idle)
                 self._wake.clear()
             except Exception:  # a locked or closing database must not end delivery for good
                 log.exception("webhook deliverer")
