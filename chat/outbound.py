@@ -49,6 +49,7 @@ class Outlet:
         self._lock = threading.Lock()
         self._drained = threading.Condition(self._lock)
         self._backlog: collections.deque[memoryview] = collections.deque()
+        self._head_started = False  # the first backlog frame is partly sent: it must finish
         self.closed = False
 
     def write(self, data: bytes) -> None:
@@ -83,9 +84,13 @@ class Outlet:
             return self._drained.wait_for(lambda: self.closed or len(self._backlog) <= room, timeout)
 
     def discard(self) -> None:
-        """Drop what waits to be sent (a slow consumer: it resumes from the log instead)."""
+        """Drop the frames waiting to be sent (a slow consumer: it resumes from the log instead).
+        A frame already partly on the wire stays, or the client would read garbage after it."""
         with self._lock:
+            head = self._backlog[0] if self._backlog and self._head_started else None
             self._backlog.clear()
+            if head is not None:
+                self._backlog.append(head)
             self._drained.notify_all()
 
     @property
@@ -110,6 +115,7 @@ class Outlet:
             return
         if sent < len(data):
             self._backlog.append(memoryview(data)[sent:])
+            self._head_started = sent > 0
             self._flusher.watch(self)
 
     def flush(self) -> bool:
@@ -127,8 +133,10 @@ class Outlet:
                     break
                 if sent < len(view):
                     self._backlog[0] = view[sent:]
+                    self._head_started = self._head_started or sent > 0
                     return False
                 self._backlog.popleft()
+                self._head_started = False
                 if len(self._backlog) <= self._limit // 2:
                     self._drained.notify_all()
             self._drained.notify_all()

@@ -8,6 +8,9 @@ import websocket
 
 COUNT = 300
 BODY = "x" * 30_000  # large frames fill the kernel's socket buffers quickly
+# A small receive buffer, but not below loopback's 64 KB segment: under that the reader never
+# advertises a window update and the sender only probes, ever more slowly (TCP's persist timer).
+SMALL_BUFFER = ((socket.SOL_SOCKET, socket.SO_RCVBUF, 131_072),)
 
 
 def test_slow_consumer_is_cut_off_and_recovers(server_factory, ws_factory):
@@ -15,7 +18,7 @@ def test_slow_consumer_is_cut_off_and_recovers(server_factory, ws_factory):
     fast = ws_factory("fast", live=server)
     fast.call("channel.create", uniqueName="room")
     fast.call("channel.join", channel="room")
-    slow = ws_factory("slow", live=server, sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
+    slow = ws_factory("slow", live=server, sockopt=SMALL_BUFFER)
     slow.call("channel.join", channel="room")
     start = slow.hello["seq"]
 
@@ -60,7 +63,7 @@ def test_a_paused_reader_within_its_queue_gets_everything_in_order(server_factor
     fast = ws_factory("fast", live=server)
     fast.call("channel.create", uniqueName="room")
     fast.call("channel.join", channel="room")
-    paused = ws_factory("paused", live=server, sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
+    paused = ws_factory("paused", live=server, sockopt=SMALL_BUFFER)
     paused.call("channel.join", channel="room")
 
     for number in range(COUNT):  # ~9 MB: far more than the kernel buffers, so most waits in the backlog
