@@ -863,7 +863,9 @@
     autosize();
     lastTyping = 0;
     view.channel.sendMessage(text).catch(function (err) {
-      ui.input.value = ui.input.value || text;
+      // A refusal (a permission, or a bot's pre-event hook that may have sent its own version)
+      // would be refused again: only other failures put the text back for another try.
+      if (err.code !== 20403) ui.input.value = ui.input.value || text;
       showError(ui.composerError, new Error('Not sent: ' + err.message));
     });
   });

@@ -28,7 +28,9 @@ def test_bob_sees_alices_english_in_japanese(person, server, translate_bot, arti
     expect(alice.message("おはようございます！")).to_be_visible()
     expect(bob.message("Good morning")).to_have_count(0)
     expect(alice.page.locator("#composer-error")).to_contain_text("Not sent")  # the SDK promise rejected
+    expect(alice.page.locator("#chat-input")).to_have_value("")  # refused: not put back to be sent again
     bob.page.screenshot(path=str(artifacts / "translate-bot-bob.png"))
+    alice.page.screenshot(path=str(artifacts / "translate-bot-alice.png"))
     stored = server.chat.store.db().execute("SELECT author, body, attributes FROM messages").fetchall()
     assert [(row["author"], row["body"]) for row in stored] == [("alice", "おはようございます！")]
     assert json.loads(stored[0]["attributes"])["translation"]["original"] == "Good morning!"
