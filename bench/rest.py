@@ -159,6 +159,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="keep-alive connections per process")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--messages", type=int, default=1_000_000, help="history size for the page test")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="gunicorn workers (more than one share events through Redis)"
+    )
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     args = parser.parse_args()
 
     creds = credentials()
@@ -168,7 +172,10 @@ def main() -> None:
         "PORT": str(free_port()),
         "DATABASE_PATH": os.path.join(folder, "bench.db"),
         "CHANNEL_ACTION_RATE": "0",  # the benchmark measures the server, not the limiter
+        "WEB_CONCURRENCY": str(args.workers),
     }
+    if args.workers > 1:
+        env["REDIS_URL"] = args.redis_url
     port = int(env["PORT"])
     server = start_server(env)
     try:
