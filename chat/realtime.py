@@ -57,7 +57,7 @@ def init_app(app) -> None:
         "ping_interval": None,
         "max_message_size": chat.settings.max_frame_bytes,
     }
-    app.extensions["realtime_backlog"] = Backlog()
+    app.extensions["realtime_backlog"] = chat.backlog = Backlog()
     sock.init_app(app)
     app.register_blueprint(bp)
 
@@ -87,7 +87,17 @@ class Backlog:
         self._wake_read.setblocking(False)
         self._selector.register(self._wake_read, selectors.EVENT_READ, None)
         self._arrivals: deque[Connection] = deque()
-        threading.Thread(target=self._run, name="ws-backlog", daemon=True).start()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="ws-backlog", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake_write.send(b"\0")
+        self._thread.join(timeout=5)
+        self._selector.close()
+        self._wake_read.close()
+        self._wake_write.close()
 
     def watch(self, conn: "Connection") -> None:
         self._arrivals.append(conn)
@@ -97,7 +107,7 @@ class Backlog:
             pass  # a wake-up is pending already
 
     def _run(self) -> None:
-        while True:
+        while not self._stopping:
             for key, _ in self._selector.select():
                 if key.data is None:
                     try:
@@ -203,20 +213,24 @@ class Connection(Listener):
                 self._broken = True  # the reader notices the closed connection and ends the session
                 self._frames.clear()
                 break
-            self._head_cut = False
-            if sent < len(data):
-                # Put back what is left frame by frame, so the queue's bound keeps counting frames.
-                rest = []
-                for frame in batch:
-                    if sent >= len(frame):
-                        sent -= len(frame)
-                        continue
-                    if sent:
-                        self._head_cut = True
-                    rest.append(frame[sent:] if sent else frame)
-                    sent = 0
-                self._frames.extendleft(reversed(rest))
-                break
+            if sent == len(data):
+                self._head_cut = False
+                continue
+            # Put back what is left frame by frame, so the queue's bound keeps counting frames.
+            # Nothing sent: the head is still whatever it was (maybe the rest of a cut frame).
+            cut = self._head_cut if sent == 0 else False
+            rest = []
+            for frame in batch:
+                if sent >= len(frame):
+                    sent -= len(frame)
+                    continue
+                if sent:
+                    cut = True
+                rest.append(frame[sent:] if sent else frame)
+                sent = 0
+            self._frames.extendleft(reversed(rest))
+            self._head_cut = cut
+            break
         self._out.notify_all()
 
     def flush_backlog(self) -> bool:
