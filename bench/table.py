@@ -1,6 +1,7 @@
-"""One table from a `make bench` results file (JSON lines from the load generator and
-store_bench.py): fan-out ceilings at the ladder's N, connect time and idle memory at the idle
-pass's N, and the storage figures, with our targets checked."""
+"""One table from `make bench` results files (JSON lines from the load generator and
+store_bench.py; with several files, later runs replace earlier ones): fan-out ceilings at the
+ladder's N, connect time and idle memory at the idle pass's N, and the storage figures, with our
+targets checked."""
 
 import json
 import sys
@@ -14,9 +15,9 @@ def ceiling(run: dict) -> dict | None:
     return max(passed, key=lambda step: step["delivered_per_s"]) if passed else None
 
 
-def main(path: str) -> None:
-    runs = [json.loads(line) for line in open(path) if line.strip()]
-    store = next((r for r in runs if r.get("mode") == "store"), None)
+def main(paths: list[str]) -> None:
+    runs = [json.loads(line) for path in paths for line in open(path) if line.strip()]
+    store = next((r for r in reversed(runs) if r.get("mode") == "store"), None)
     by = defaultdict(dict)  # label -> n -> run (the last one wins)
     for run in runs:
         if "steps" in run:
@@ -73,4 +74,4 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])
