@@ -60,8 +60,6 @@ class Chat:
         self.presence_lock = threading.Lock()
         self.sockets_of: Counter = Counter()
         self.last_typing: dict[tuple[str, str], float] = {}
-        # The realtime layer's writer of socket backlogs (chat/realtime.py), stopped on close.
-        self.backlog = None
         # Events carry relative URLs unless PUBLIC_URL says where the server is reached.
         self.base_url = settings.public_url.rstrip("/")
         self.api_base = f"{self.base_url}/v2"
@@ -78,6 +76,4 @@ class Chat:
         self.webhooks.stop()
         self.flusher.stop()
         self.bus.stop()
-        if self.backlog is not None:
-            self.backlog.stop()
         self.store.close()
