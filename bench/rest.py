@@ -18,6 +18,7 @@ import signal
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from urllib.parse import urlencode
@@ -61,8 +62,6 @@ class Api:
 
 
 def _sender(port: int, creds: dict, connections: int, seconds: float, results) -> None:
-    import threading
-
     counts, latencies = [0] * connections, []
     stop_at = time.monotonic() + seconds
 

@@ -110,6 +110,7 @@ class Connection(Listener):
         """Replays wait for room in the backlog instead of overflowing it."""
         if not self.outlet.wait_for_room(REPLAY_WAIT):
             self.shut(CLOSE_SLOW_CONSUMER, "slow consumer: the replay could not be delivered")
+            return
         self.outlet.write(wire)
 
     def _overflowed(self) -> None:

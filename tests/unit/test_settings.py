@@ -94,3 +94,26 @@ def test_generated_env_is_valid_and_never_overwritten(tmp_path):
     assert envfile.ensure(target) is False
     assert target.read_text() == before
     assert target.stat().st_mode & 0o077 == 0
+
+
+def test_webhook_settings():
+    loaded = settings.load(GOOD)
+    assert (loaded.webhook_timeout, loaded.pre_webhook_fail_open, loaded.pre_webhook_for_rest) == (5.0, False, False)
+    assert (loaded.webhook_hop_limit, loaded.webhook_retry_backoff, loaded.webhook_workers) == (3, 1.0, 4)
+    custom = settings.load(
+        {
+            **GOOD,
+            "WEBHOOK_TIMEOUT": "0.5",
+            "PRE_WEBHOOK_FAIL_OPEN": "true",
+            "PRE_WEBHOOK_FOR_REST": "yes",
+            "WEBHOOK_HOP_LIMIT": "5",
+            "WEBHOOK_RETRY_BACKOFF": "0.25",
+            "WEBHOOK_WORKERS": "2",
+        }
+    )
+    assert (custom.webhook_timeout, custom.pre_webhook_fail_open, custom.pre_webhook_for_rest) == (0.5, True, True)
+    assert (custom.webhook_hop_limit, custom.webhook_retry_backoff, custom.webhook_workers) == (5, 0.25, 2)
+    with pytest.raises(settings.SettingsError, match="WEBHOOK_TIMEOUT is invalid: expected a number of seconds"):
+        settings.load({**GOOD, "WEBHOOK_TIMEOUT": "soon"})
+    with pytest.raises(settings.SettingsError, match="WEBHOOK_TIMEOUT"):
+        settings.load({**GOOD, "WEBHOOK_TIMEOUT": "120"})

@@ -1,10 +1,8 @@
-"""Webhook parts without a server: Twilio's signature, reading a pre-event answer, backoff,
-and the webhook settings."""
+"""Webhook parts without a server: Twilio's signature, reading a pre-event answer, backoff."""
 
 import pytest
 from twilio.request_validator import RequestValidator
 
-from chat import settings
 from chat.webhooks import outbox, pre_event
 from chat.webhooks.signing import signature
 
@@ -50,35 +48,3 @@ def test_a_pre_event_answer_names_what_changes():
 def test_backoff_doubles_up_to_five_minutes():
     assert [outbox.backoff(1, attempt) for attempt in (1, 2, 3, 4)] == [1, 2, 4, 8]
     assert outbox.backoff(1, 30) == 300
-
-
-GOOD = {
-    "TWILIO_ACCOUNT_SID": "AC" + "a" * 32,
-    "TWILIO_AUTH_TOKEN": "t" * 32,
-    "TWILIO_API_KEY": "SK" + "b" * 32,
-    "TWILIO_API_SECRET": "s" * 32,
-    "TWILIO_IPM_SERVICE_SID": "IS" + "c" * 32,
-}
-
-
-def test_webhook_settings():
-    loaded = settings.load(GOOD)
-    assert (loaded.webhook_timeout, loaded.pre_webhook_fail_open, loaded.pre_webhook_for_rest) == (5.0, False, False)
-    assert (loaded.webhook_hop_limit, loaded.webhook_retry_backoff, loaded.webhook_workers) == (3, 1.0, 4)
-    custom = settings.load(
-        {
-            **GOOD,
-            "WEBHOOK_TIMEOUT": "0.5",
-            "PRE_WEBHOOK_FAIL_OPEN": "true",
-            "PRE_WEBHOOK_FOR_REST": "yes",
-            "WEBHOOK_HOP_LIMIT": "5",
-            "WEBHOOK_RETRY_BACKOFF": "0.25",
-            "WEBHOOK_WORKERS": "2",
-        }
-    )
-    assert (custom.webhook_timeout, custom.pre_webhook_fail_open, custom.pre_webhook_for_rest) == (0.5, True, True)
-    assert (custom.webhook_hop_limit, custom.webhook_retry_backoff, custom.webhook_workers) == (5, 0.25, 2)
-    with pytest.raises(settings.SettingsError, match="WEBHOOK_TIMEOUT is invalid: expected a number of seconds"):
-        settings.load({**GOOD, "WEBHOOK_TIMEOUT": "soon"})
-    with pytest.raises(settings.SettingsError, match="WEBHOOK_TIMEOUT"):
-        settings.load({**GOOD, "WEBHOOK_TIMEOUT": "120"})

@@ -3,7 +3,6 @@ deliverer, retried, kept across restarts, delivered once even with two processes
 
 import multiprocessing
 import os
-import secrets
 import signal
 from collections import Counter
 from dataclasses import asdict
@@ -14,7 +13,6 @@ from webhook_receiver import configure, deliveries, wait_until
 
 from chat.actions import channels, messages
 from chat.context import Actor, Chat
-from chat.ids import new_sid
 from chat.settings import Settings
 
 
@@ -195,15 +193,7 @@ def _write_then_crash(settings: Settings, url: str) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def test_deliveries_committed_by_a_process_that_crashed_are_sent_by_the_next(tmp_path, server_factory, receiver):
-    settings = Settings(
-        account_sid=new_sid("AC"),
-        auth_token=secrets.token_hex(16),
-        api_key=new_sid("SK"),
-        api_secret=secrets.token_urlsafe(32),
-        service_sid=new_sid("IS"),
-        database_path=str(tmp_path / "chat.db"),
-    )
+def test_deliveries_committed_by_a_process_that_crashed_are_sent_by_the_next(settings, server_factory, receiver):
     crashing = multiprocessing.get_context("spawn").Process(target=_write_then_crash, args=(settings, receiver.url()))
     crashing.start()
     crashing.join(timeout=60)
