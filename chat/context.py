@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from .bus import Hub, LocalBus
 from .events import Event
-from .outbound import Flusher
 from .ratelimit import ChannelRate
+from .reactor import Reactor
 from .redis_bus import RedisBus
 from .settings import Settings
 from .store import Store, migrate, services
@@ -43,7 +43,7 @@ class Chat:
         migrate(db)
         with self.store.write():
             services.ensure(self.store.db(), settings.account_sid, settings.service_sid)
-        self.flusher = Flusher()
+        self.reactor = Reactor(workers=settings.threads)  # every WebSocket, read and written
         self.hub = Hub(self._events_between, event_log.latest(db))
         self.channel_rate = ChannelRate(settings.channel_action_rate, settings.channel_action_burst)
         if settings.redis_url:
@@ -74,6 +74,6 @@ class Chat:
     def close(self) -> None:
         self.hub.shut_all(1001, "server shutting down")
         self.webhooks.stop()
-        self.flusher.stop()
+        self.reactor.stop()
         self.bus.stop()
         self.store.close()

@@ -3,47 +3,56 @@
 An event is encoded once as a complete WebSocket frame (server frames are unmasked, so the same
 bytes serve every recipient) and written straight from the publishing thread with a
 non-blocking send. Only when a client's kernel buffer is full do the bytes wait in that
-socket's backlog, which one flusher thread per process writes out as the socket drains. All
-writes to a socket, simple-websocket's own (pings, close frames) included, go through its
-`Outlet`, so frames never interleave.
+socket's backlog, which the reactor thread (chat/reactor.py) writes out as the socket drains.
+Every write to a socket, control frames included, goes through its `Outlet`, so frames never
+interleave.
 """
 
 import collections
-import logging
-import selectors
 import socket
 import threading
 from collections.abc import Callable
 
-log = logging.getLogger(__name__)
-
 _SEND_FLAGS = getattr(socket, "MSG_DONTWAIT", 0) | getattr(socket, "MSG_NOSIGNAL", 0)
 
 
-def text_frame(text: str) -> bytes:
-    """A final, unmasked text frame (RFC 6455 5.2) holding `text`."""
-    payload = text.encode()
+OP_TEXT, OP_CLOSE, OP_PING, OP_PONG = 0x1, 0x8, 0x9, 0xA
+
+
+def frame(opcode: int, payload: bytes) -> bytes:
+    """A final, unmasked frame (RFC 6455 5.2)."""
     size = len(payload)
     if size < 126:
-        header = bytes((0x81, size))
+        header = bytes((0x80 | opcode, size))
     elif size < 65536:
-        header = bytes((0x81, 126)) + size.to_bytes(2, "big")
+        header = bytes((0x80 | opcode, 126)) + size.to_bytes(2, "big")
     else:
-        header = bytes((0x81, 127)) + size.to_bytes(8, "big")
+        header = bytes((0x80 | opcode, 127)) + size.to_bytes(8, "big")
     return header + payload
+
+
+def text_frame(text: str) -> bytes:
+    return frame(OP_TEXT, text.encode())
+
+
+def close_frame(code: int, reason: str = "") -> bytes:
+    """Control frames carry at most 125 bytes: the code and up to 123 bytes of reason."""
+    return frame(OP_CLOSE, code.to_bytes(2, "big") + reason.encode()[:123])
 
 
 class Outlet:
     """One socket's ordered outgoing bytes. `write` never blocks; `limit` frames may wait in the
     backlog before `on_overflow` is called (the client stopped reading)."""
 
-    def __init__(self, sock: socket.socket, flusher: "Flusher", limit: int, on_overflow: Callable[[], None]):
+    def __init__(
+        self, sock: socket.socket, want_write: Callable[[], None], limit: int, on_overflow: Callable[[], None]
+    ):
         self.sock = sock
         try:  # frames are complete messages: send each at once instead of waiting for ACKs (Nagle)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             pass
-        self._flusher = flusher
+        self._want_write = want_write
         self._limit = limit
         self._on_overflow = on_overflow
         self._lock = threading.Lock()
@@ -51,11 +60,12 @@ class Outlet:
         self._backlog: collections.deque[memoryview] = collections.deque()
         self._head_started = False  # the first backlog frame is partly sent: it must finish
         self.closed = False
+        self._sealed = False  # a close frame is queued: nothing may follow it
 
     def write(self, data: bytes) -> None:
         overflow = False
         with self._lock:
-            if self.closed:
+            if self.closed or self._sealed:
                 return
             if self._backlog:
                 if len(self._backlog) >= self._limit:
@@ -67,11 +77,13 @@ class Outlet:
         if overflow:
             self._on_overflow()
 
-    def write_urgent(self, data: bytes) -> None:
-        """Queue past the limit (a close frame must still go out after what is queued)."""
+    def write_urgent(self, data: bytes, last: bool = False) -> None:
+        """Queue past the limit (control frames must still go out after what is queued); `last`
+        for a close frame, after which nothing is written."""
         with self._lock:
-            if self.closed:
+            if self.closed or self._sealed:
                 return
+            self._sealed = last
             if self._backlog:
                 self._backlog.append(memoryview(data))
             else:
@@ -102,24 +114,23 @@ class Outlet:
             self.closed = True
             self._backlog.clear()
             self._drained.notify_all()
-        self._flusher.forget(self)
 
     def _send_now(self, data: bytes) -> None:
-        """Send what the kernel takes now; keep the rest for the flusher (lock held)."""
+        """Send what the kernel takes now; keep the rest for the reactor (lock held)."""
         try:
             sent = self.sock.send(data, _SEND_FLAGS)
         except BlockingIOError:
             sent = 0
         except OSError:
-            self.closed = True  # the reader notices the broken connection and ends the session
+            self.closed = True  # the reactor notices the broken connection and ends the session
             return
         if sent < len(data):
             self._backlog.append(memoryview(data)[sent:])
             self._head_started = sent > 0
-            self._flusher.watch(self)
+            self._want_write()
 
     def flush(self) -> bool:
-        """Write out backlog while the kernel accepts it; True when it is empty (flusher thread)."""
+        """Write out backlog while the kernel accepts it; True when it is empty (reactor thread)."""
         with self._lock:
             while self._backlog and not self.closed:
                 view = self._backlog[0]
@@ -141,97 +152,3 @@ class Outlet:
                     self._drained.notify_all()
             self._drained.notify_all()
             return True
-
-
-class Flusher:
-    """One thread per process writing out the backlogs of sockets whose clients read slowly."""
-
-    def __init__(self):
-        self._selector = selectors.DefaultSelector()
-        self._lock = threading.Lock()
-        self._waker_r, self._waker_w = socket.socketpair()
-        self._waker_r.setblocking(False)
-        self._selector.register(self._waker_r, selectors.EVENT_READ, None)
-        self._watched: dict[int, Outlet] = {}
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="ws-flusher", daemon=True)
-        self._thread.start()
-
-    def watch(self, outlet: Outlet) -> None:
-        with self._lock:
-            if self._stopping or outlet.closed:
-                return
-            fd = outlet.sock.fileno()
-            if fd < 0 or self._watched.get(fd) is outlet:
-                return
-            if fd in self._watched:
-                self._selector.unregister(fd)
-            self._watched[fd] = outlet
-            self._selector.register(fd, selectors.EVENT_WRITE, outlet)
-
-    def release_if_idle(self, outlet: Outlet) -> None:
-        """Stop watching a drained socket, unless a writer refilled it meanwhile (writers append
-        before they call `watch`, so checking under this lock cannot strand a backlog)."""
-        with self._lock:
-            if not outlet.pending or outlet.closed:
-                self._unwatch(outlet)
-
-    def forget(self, outlet: Outlet) -> None:
-        with self._lock:
-            self._unwatch(outlet)
-
-    def _unwatch(self, outlet: Outlet) -> None:
-        for fd, watched in list(self._watched.items()):
-            if watched is outlet:
-                del self._watched[fd]
-                self._selector.unregister(fd)
-
-    def stop(self) -> None:
-        with self._lock:
-            self._stopping = True
-        self._waker_w.send(b"x")
-        self._thread.join(timeout=5)
-        self._selector.close()
-        self._waker_r.close()
-        self._waker_w.close()
-
-    def _run(self) -> None:
-        while not self._stopping:
-            for key, _ in self._selector.select(timeout=1.0):
-                outlet = key.data
-                if outlet is None:
-                    try:
-                        self._waker_r.recv(64)
-                    except BlockingIOError:
-                        pass
-                    continue
-                try:
-                    done = outlet.flush()
-                except Exception:  # never let one socket stop the others' delivery
-                    log.exception("flushing a socket failed")
-                    done = True
-                if done:
-                    self.release_if_idle(outlet)
-
-
-class SocketProxy:
-    """Stands in for the TCP socket inside simple-websocket so that its writes (pings, pongs,
-    close frames, handshake replies) queue behind ours instead of interleaving with them."""
-
-    def __init__(self, sock: socket.socket, outlet: Outlet):
-        self._sock = sock
-        self._outlet = outlet
-
-    def send(self, data) -> int:
-        self._outlet.write_urgent(bytes(data))
-        return len(data)
-
-    def sendall(self, data) -> None:
-        self._outlet.write_urgent(bytes(data))
-
-    def close(self) -> None:
-        self._outlet.close()
-        self._sock.close()
-
-    def __getattr__(self, name):
-        return getattr(self._sock, name)

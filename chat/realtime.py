@@ -1,26 +1,31 @@
 """The `/ws` endpoint: authentication, commands, and live events with resume (docs/protocol.md).
 
-Frames are written without blocking through each socket's Outlet (chat/outbound.py); a consumer
-too slow to drain its backlog is closed with code 4008 and resumes from its last sequence number
-when it reconnects.
+After the handshake a connection holds no thread: the reactor (chat/reactor.py) reads its
+frames and runs its commands on a pool, one at a time per connection. Frames are written
+without blocking through each socket's Outlet (chat/outbound.py); a consumer too slow to drain
+its backlog is closed with code 4008 and resumes from its last sequence number when it
+reconnects.
 """
 
+import collections
 import json
 import logging
+import os
 import socket
 import threading
 import time
 
 from flask import Blueprint, abort, current_app, request
 from flask_sock import Sock
-from simple_websocket import ConnectionClosed
+from wsproto.events import BytesMessage, CloseConnection, Ping, Pong, TextMessage
 
 from . import commands, tokens
 from .bus import Listener
 from .context import Chat
 from .errors import ChatError, bad_request
 from .events import Event, dumps
-from .outbound import Outlet, SocketProxy, text_frame
+from .outbound import OP_PING, OP_PONG, Outlet, close_frame, frame, text_frame
+from .reactor import Peer
 from .store import events as event_log
 
 log = logging.getLogger(__name__)
@@ -28,25 +33,37 @@ log = logging.getLogger(__name__)
 sock = Sock()
 bp = Blueprint("realtime", __name__)
 
+CLOSE_NORMAL = 1000
+CLOSE_GOING_AWAY = 1001  # server shutting down
+CLOSE_POLICY = 1008  # no answer to our pings
+CLOSE_TOO_BIG = 1009  # a message over MAX_FRAME_BYTES
 CLOSE_UNAUTHORIZED = 4001  # hello missing, token invalid or expired
 CLOSE_SLOW_CONSUMER = 4008  # send queue overflowed
-CLOSE_GOING_AWAY = 1001  # server shutting down
+UNSENDABLE_CODES = {1005, 1006, 1015}  # reported locally, never sent in a close frame
 REPLAY_BATCH = 1000
 REPLAY_WAIT = 10.0  # seconds a replayed frame may wait for room in the send queue
 ABOUT_TO_EXPIRE = 180  # seconds before exp when tokenAboutToExpire is sent (as Twilio's SDK)
-RECEIVE_TICK = 1.0
 CLOSING_HANDSHAKE = 2.0  # seconds to wait for the client's close reply
 FORCE_CLOSE_AFTER = 2.0  # seconds a slow consumer gets to take its close frame
+RECEIVE_BYTES = 65536
+END = object()  # in a connection's inbox: the session is over
 
 
 def init_app(app) -> None:
-    chat: Chat = app.extensions["chat"]
-    app.config["SOCK_SERVER_OPTIONS"] = {
-        "ping_interval": chat.settings.ping_interval or None,
-        "max_message_size": chat.settings.max_frame_bytes,
-    }
+    # simple-websocket does the handshake; the reactor reads instead of its thread per socket.
+    app.config["SOCK_SERVER_OPTIONS"] = {"thread_class": _NoReaderThread}
     sock.init_app(app)
     app.register_blueprint(bp)
+
+
+class _NoReaderThread:
+    name = "ws-reader"
+
+    def __init__(self, target):
+        pass
+
+    def start(self) -> None:
+        pass
 
 
 @bp.before_app_request
@@ -67,10 +84,31 @@ def check_origin():
     return None
 
 
-class Connection(Listener):
-    def __init__(self, chat: Chat, ws):
+@sock.route("/ws", bp=bp)
+def websocket(ws):
+    """Hand the socket to the reactor; this request's thread goes back to serving requests."""
+    Connection(current_app.extensions["chat"], _take_socket(ws.sock), ws.ws).open()
+    ws.connected = False  # ours now: flask-sock must not send a close frame on it
+
+
+def _take_socket(server_sock: socket.socket) -> socket.socket:
+    """Keep the TCP connection past the end of this request. The HTTP server shuts down and
+    closes its socket when the request ends, so we keep a duplicate of the descriptor and point
+    the server's descriptor at a spare socket whose peer is already gone."""
+    ours = server_sock.dup()
+    ours.setblocking(False)
+    spare, gone = socket.socketpair()
+    os.dup2(spare.fileno(), server_sock.fileno())
+    spare.close()
+    gone.close()
+    return ours
+
+
+class Connection(Listener, Peer):
+    def __init__(self, chat: Chat, sock: socket.socket, protocol):
         self.chat = chat
-        self.ws = ws
+        self.sock = sock
+        self._protocol = protocol  # wsproto, past the handshake: parses what the client sends
         self.grant: tokens.Grant | None = None
         self.service_sid = chat.settings.service_sid
         self.identity = ""
@@ -79,8 +117,172 @@ class Connection(Listener):
         self._lock = threading.Lock()
         self._pending: list[Event] | None = None  # live events held back while replaying
         self._warned_expiry = False
-        self.outlet = Outlet(ws.sock, chat.flusher, chat.settings.send_queue_size, self._overflowed)
-        ws.sock = SocketProxy(ws.sock, self.outlet)
+        self.outlet = Outlet(sock, self._want_write, chat.settings.send_queue_size, self._overflowed)
+        # Commands wait here for the pool, in arrival order; one pool thread at a time works them.
+        self._inbox: collections.deque = collections.deque()
+        self._busy = False
+        self._ending = False
+        self._parts: list = []  # fragments of the message being received
+        self._parts_size = 0
+        # Closing: both sides send a close frame, then the TCP connection is dropped.
+        self._close_sent = False
+        self._peer_closed = False
+        self._dropped = False
+        self._deadline: float | None = None  # drop the connection then, whatever its state
+        interval = chat.settings.ping_interval
+        self._next_ping = time.monotonic() + interval if interval else None
+        self._pong_received = True
+
+    def open(self) -> None:
+        self.chat.reactor.add(self)
+
+    def _want_write(self) -> None:
+        self.chat.reactor.want_write(self)
+
+    # --- reading (reactor thread) ---------------------------------------------------------
+    def on_readable(self) -> None:
+        try:
+            data = self.sock.recv(RECEIVE_BYTES)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._peer_closed = True
+            self._drop()
+            return
+        if self._peer_closed:
+            return  # nothing after the client's close frame counts
+        self._protocol.receive_data(data)
+        for event in self._protocol.events():
+            if isinstance(event, (TextMessage, BytesMessage)):
+                self._take_part(event)
+            elif isinstance(event, Ping):
+                self.outlet.write_urgent(frame(OP_PONG, event.payload))
+            elif isinstance(event, Pong):
+                self._pong_received = True
+            elif isinstance(event, CloseConnection):
+                self._closed_by_client(event.code)
+                return
+
+    def _take_part(self, event) -> None:
+        if self.close_code is not None:
+            return
+        self._parts.append(event.data)
+        self._parts_size += len(event.data)
+        if self._parts_size > self.chat.settings.max_frame_bytes:
+            self._parts = []
+            self.shut(CLOSE_TOO_BIG, "Message is too big")
+            return
+        if event.message_finished:
+            parts, self._parts, self._parts_size = self._parts, [], 0
+            self._enqueue(parts[0] if len(parts) == 1 else parts[0][:0].join(parts))
+
+    def _closed_by_client(self, code: int) -> None:
+        """Answer the client's close frame with its code, end the session, and drop the
+        connection once the answer is out."""
+        self._peer_closed = True
+        if self.close_code is None:
+            self.close_code = code
+        if not self._close_sent:
+            self._close_sent = True
+            self.outlet.write_urgent(close_frame(CLOSE_NORMAL if code in UNSENDABLE_CODES else code), last=True)
+        self._deadline = self._deadline or time.monotonic() + CLOSING_HANDSHAKE
+        self._end()
+        self._settle()
+
+    # --- writing and timers (reactor thread) ----------------------------------------------
+    def on_writable(self) -> bool:
+        done = self.outlet.flush()
+        if done:
+            self._settle()
+        return done
+
+    def has_backlog(self) -> bool:
+        return self.outlet.pending
+
+    def on_tick(self, now: float) -> None:
+        if self._deadline is not None and now >= self._deadline:
+            self._drop()
+            return
+        if self.close_code is not None:
+            return
+        self.check_token()
+        if self._next_ping is not None and now >= self._next_ping:
+            if not self._pong_received:
+                self.shut(CLOSE_POLICY, "Ping/Pong timeout")
+                return
+            self._pong_received = False
+            self.outlet.write_urgent(frame(OP_PING, b""))
+            self._next_ping = now + self.chat.settings.ping_interval
+
+    def abort(self) -> None:
+        self._drop()
+
+    def _settle(self) -> None:
+        """Drop the connection once both sides sent their close frames and ours left."""
+        if self._close_sent and self._peer_closed and not self.outlet.pending:
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._dropped:
+            return
+        self._dropped = True
+        self.outlet.close()
+        self.chat.reactor.remove(self)
+        self._end()
+
+    def _say_goodbye(self) -> None:
+        """Send our close frame behind what is queued; the client has CLOSING_HANDSHAKE seconds
+        to answer it (closing before its answer arrives resets the connection, and browsers
+        then report 1006 instead of our code)."""
+        if self._dropped or self._close_sent:
+            return
+        self._close_sent = True
+        self.outlet.write_urgent(close_frame(self.close_code or CLOSE_NORMAL, self._close_reason), last=True)
+        self._deadline = self._deadline or time.monotonic() + CLOSING_HANDSHAKE
+        self._settle()
+
+    # --- commands (pool threads, one at a time per connection) -----------------------------
+    def _enqueue(self, item) -> None:
+        with self._lock:
+            self._inbox.append(item)
+            if self._busy:
+                return
+            self._busy = True
+        self.chat.reactor.submit(self._work)
+
+    def _end(self) -> None:
+        """Queue the end of the session behind the commands already received."""
+        with self._lock:
+            if self._ending:
+                return
+            self._ending = True
+        self._enqueue(END)
+
+    def _work(self) -> None:
+        try:
+            while True:
+                with self._lock:
+                    if not self._inbox:
+                        self._busy = False
+                        return
+                    item = self._inbox.popleft()
+                try:
+                    if item is END:
+                        self._finish()
+                    elif self.close_code is None:
+                        self.handle(item)
+                except Exception:
+                    log.exception("a WebSocket session failed")
+        finally:
+            self.chat.store.release()  # an idle socket holds no database connection
+
+    def _finish(self) -> None:
+        if self.grant is not None:
+            commands.disconnect(self)  # before detaching: shutdown waits for detach to close the store
+            self.chat.hub.detach(self)
+        self.chat.reactor.call_soon(self._say_goodbye)
 
     # --- outgoing -------------------------------------------------------------------------
     def deliver(self, event: Event) -> None:
@@ -117,8 +319,8 @@ class Connection(Listener):
         self.shut(CLOSE_SLOW_CONSUMER, "slow consumer: send queue full")
 
     def shut(self, code: int, reason: str) -> None:
-        """End the session soon: the command loop sees `close_code`, and the close frame goes out
-        after the frames already queued. Never blocks (the hub calls it)."""
+        """End the session soon: the close frame goes out after the frames already queued.
+        Never blocks (the hub calls it)."""
         if self.close_code is not None:
             return
         self.close_code = code
@@ -126,22 +328,8 @@ class Connection(Listener):
         if code == CLOSE_SLOW_CONSUMER:
             self.outlet.discard()  # the frames are lost to this socket; the client resumes from the log
             # A client that never reads never takes the close frame either; cut the connection then.
-            threading.Timer(FORCE_CLOSE_AFTER, self._force_close).start()
-
-    def _force_close(self) -> None:
-        if not self.outlet.closed:
-            try:
-                self.outlet.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def _close(self) -> None:
-        """Send the close frame behind what is queued, and give the client time to read it."""
-        try:
-            self.ws.close(self.close_code, self._close_reason)
-        except (ConnectionClosed, OSError):
-            return
-        self.outlet.wait_for_room(CLOSING_HANDSHAKE, empty=True)
+            self._deadline = time.monotonic() + FORCE_CLOSE_AFTER
+        self._end()
 
     # --- session --------------------------------------------------------------------------
     def hello(self, args: dict) -> dict:
@@ -215,61 +403,29 @@ class Connection(Listener):
         self._warned_expiry = False
         return {"expires_at": grant.expires_at}
 
-    def run(self) -> None:
-        try:
-            while self.close_code is None:
-                self.chat.store.release()  # an idle socket holds no database connection
-                text = self.ws.receive(timeout=RECEIVE_TICK)
-                if text is None:
-                    if not self.ws.connected:
-                        break
-                    self.check_token()
-                    continue
-                self.handle(text)
-                self.check_token()
-        except ConnectionClosed:
-            pass
-        finally:
-            if self.grant is not None:
-                commands.disconnect(self)  # before detaching: shutdown waits for detach to close the store
-                self.chat.hub.detach(self)
-            if self.close_code is None:
-                self.close_code = 1000
-            self._close()
-            # Let the reader take the client's close reply before the server drops the TCP
-            # connection: closing with unread data sends a reset, and browsers then report 1006
-            # instead of our close code.
-            if self.ws.thread is not None:
-                self.ws.thread.join(timeout=CLOSING_HANDSHAKE)
-
     def handle(self, text) -> None:
         try:
-            frame = json.loads(text)
+            message = json.loads(text)
         except (ValueError, TypeError):
-            frame = None
-        if not isinstance(frame, dict) or not isinstance(frame.get("cmd"), str):
+            message = None
+        if not isinstance(message, dict) or not isinstance(message.get("cmd"), str):
             self.send({"reply": None, "error": bad_request("Malformed frame: expected {id, cmd, args}").to_dict()})
             return
-        reply_to = frame.get("id")
-        args = frame.get("args") or {}
+        reply_to = message.get("id")
+        args = message.get("args") or {}
         try:
             if not isinstance(args, dict):
                 raise bad_request("args must be an object")
-            if frame["cmd"] != "hello" and self.grant is None:
+            if message["cmd"] != "hello" and self.grant is None:
                 raise ChatError(401, tokens.INVALID_TOKEN, "Send hello with a token first")
-            result = commands.run(self, frame["cmd"], args)
+            result = commands.run(self, message["cmd"], args)
             self.send({"reply": reply_to, "result": result})
-            if frame["cmd"] == "hello" and args.get("since") is not None:
+            if message["cmd"] == "hello" and args.get("since") is not None:
                 self.replay(args["since"], result["seq"])
         except ChatError as error:
             self.send({"reply": reply_to, "error": error.to_dict()})
-            if frame["cmd"] == "hello":
+            if message["cmd"] == "hello":
                 self.shut(CLOSE_UNAUTHORIZED, error.message)
         except Exception:
-            log.exception("command %s failed", frame.get("cmd"))
+            log.exception("command %s failed", message.get("cmd"))
             self.send({"reply": reply_to, "error": ChatError(500, 20500, "Internal error").to_dict()})
-
-
-@sock.route("/ws", bp=bp)
-def websocket(ws):
-    Connection(current_app.extensions["chat"], ws).run()
