@@ -33,7 +33,7 @@ class Settings:
     allow_client_identity: bool = True
     allowed_origins: tuple[str, ...] = ()
     workers: int = 1
-    threads: int = 200
+    threads: int = 32
     sqlite_synchronous: str = "NORMAL"
     send_queue_size: int = 2000
     max_frame_bytes: int = 65536

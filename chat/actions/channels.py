@@ -54,6 +54,7 @@ def create(
     db = chat.store.db()
     service_row = common.service(chat, db, service_sid)
     common.require(db, service_row, actor, "createChannel")
+    _check_unique_name_free(db, service_sid, fields["unique_name"])  # before the hook and the write
     params = {
         "ChannelType": type,
         "UniqueName": fields["unique_name"],
@@ -66,8 +67,7 @@ def create(
     for argument, value in hook_params.pick(answer, params, mapping).items():
         fields[argument] = common.attributes(value) if argument == "attributes" else common.text(value, argument)
     with chat.write() as tx:
-        if fields["unique_name"] and channel_rows.get(tx.db, service_sid, fields["unique_name"]):
-            raise conflict(f"Channel with unique name {fields['unique_name']} already exists", 50307)
+        _check_unique_name_free(tx.db, service_sid, fields["unique_name"])  # again: the hook may rename
         if actor.identity:
             common.ensure_user(chat, tx, service_row, actor.identity)
         row = channel_rows.create(tx.db, service_sid, **fields)
@@ -75,6 +75,11 @@ def create(
         common.record(tx, service_sid, scope, target, "channelAdded", serialize(chat, row))
         common.post_event(tx, chat, actor, service_row, "onChannelAdded", hook_params.channel(row), row["sid"])
     return row
+
+
+def _check_unique_name_free(db, service_sid: str, unique_name: str | None) -> None:
+    if unique_name and channel_rows.get(db, service_sid, unique_name):
+        raise conflict(f"Channel with unique name {unique_name} already exists", 50307)
 
 
 def get(chat: Chat, actor: Actor, service_sid: str, key: str) -> dict:
