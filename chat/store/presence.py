@@ -22,7 +22,7 @@ def register(db, process_id: str, now: float, counts: dict[tuple[str, str], int]
         [process_id, now],
     )
     db.execute("DELETE FROM presence_sockets WHERE process_id = ?", [process_id])
-    db.executemany(
+    db.conn.executemany(
         "INSERT INTO presence_sockets (process_id, service_sid, identity, count) VALUES (?, ?, ?, ?)",
         [(process_id, service_sid, identity, count) for (service_sid, identity), count in counts.items() if count > 0],
     )
