@@ -4,9 +4,9 @@ clean close takes offline only the users nobody else holds. The real multi-proce
 tested in tests/scale/test_presence_across_processes.py."""
 
 import time
+from dataclasses import replace
 
 import pytest
-from conftest import make_settings
 
 from chat.actions import presence, users
 from chat.context import Chat
@@ -15,8 +15,8 @@ from chat.store import users as user_rows
 
 
 @pytest.fixture
-def chats(tmp_path):
-    settings = make_settings(tmp_path, presence_heartbeat=0.1, presence_timeout=0.5)
+def chats(settings):
+    settings = replace(settings, presence_heartbeat=0.1, presence_timeout=0.5)
     opened: list[Chat] = []
 
     def start() -> Chat:
