@@ -1,7 +1,6 @@
 """The per-app registry (`app.extensions["chat"]`) and who performs an action."""
 
 import threading
-from collections import Counter
 from dataclasses import dataclass
 
 from .bus import Hub, LocalBus
@@ -56,13 +55,17 @@ class Chat:
         # Pre-event calls and the post-event outbox with its background deliverer.
         self.webhooks = Webhooks(settings, self.store)
         self.webhooks.start()
-        # Presence of this process's sockets (chat/actions/presence.py).
-        self.presence_lock = threading.Lock()
-        self.sockets_of: Counter = Counter()
-        self.last_typing: dict[tuple[str, str], float] = {}
         # Events carry relative URLs unless PUBLIC_URL says where the server is reached.
         self.base_url = settings.public_url.rstrip("/")
         self.api_base = f"{self.base_url}/v2"
+        # Typing throttle, and presence: this process's sockets per user, shared with the other
+        # processes through SQLite, with a heartbeat thread (chat/actions/presence.py).
+        self.presence_lock = threading.Lock()
+        self.last_typing: dict[tuple[str, str], float] = {}
+        from .actions.presence import Presence  # here: chat.actions imports this module
+
+        self.presence = Presence(self)
+        self.presence.start()
 
     def _events_between(self, first: int, last: int) -> list[Event]:
         return [Event.from_row(row) for row in event_log.between(self.store.db(), first, last)]
@@ -73,6 +76,7 @@ class Chat:
 
     def close(self) -> None:
         self.hub.shut_all(1001, "server shutting down")
+        self.presence.stop()  # before the bus: users only here go offline, and others hear it
         self.webhooks.stop()
         self.reactor.stop()
         self.bus.stop()

@@ -48,6 +48,13 @@ class Settings:
     webhook_hop_limit: int = 3
     webhook_retry_backoff: float = 1.0
     webhook_workers: int = 4
+    presence_heartbeat: float = 5.0
+    presence_timeout: float | None = None  # None: 3 x presence_heartbeat
+
+    @property
+    def presence_stale_after(self) -> float:
+        """Seconds without a heartbeat after which a process counts as dead (its users go offline)."""
+        return self.presence_timeout if self.presence_timeout is not None else 3 * self.presence_heartbeat
 
 
 # name in the environment -> (field, parser). Parsers raise ValueError with what was expected.
@@ -156,6 +163,8 @@ VARIABLES = {
     "WEBHOOK_HOP_LIMIT": ("webhook_hop_limit", _int(1, 100)),
     "WEBHOOK_RETRY_BACKOFF": ("webhook_retry_backoff", _seconds(0.01, 600)),
     "WEBHOOK_WORKERS": ("webhook_workers", _int(1, 64)),
+    "PRESENCE_HEARTBEAT": ("presence_heartbeat", _seconds(0.1, 300)),
+    "PRESENCE_TIMEOUT": ("presence_timeout", _seconds(0.3, 3600)),
 }
 REQUIRED = ("account_sid", "auth_token", "api_key", "api_secret", "service_sid")
 
@@ -177,6 +186,12 @@ def load(env: dict | None = None, dotenv_path: str = ".env") -> Settings:
         if attr not in values:
             name = next(n for n, (a, _) in VARIABLES.items() if a == attr)
             raise SettingsError(f"Setting {name} is missing: run `make run` once to write a .env, or set it.")
+    heartbeat = values.get("presence_heartbeat", Settings.presence_heartbeat)
+    if values.get("presence_timeout", heartbeat * 3) <= heartbeat:
+        raise SettingsError(
+            f"Setting PRESENCE_TIMEOUT is invalid: expected more seconds than PRESENCE_HEARTBEAT ({heartbeat:g}),"
+            f" got {values['presence_timeout']:g}."
+        )
     return Settings(**values)
 
 

@@ -152,9 +152,10 @@ def gunicorn_factory(tmp_path):
 
     started: list[GunicornServer] = []
 
-    def start(workers: int = 3, **env) -> GunicornServer:
+    def start(workers: int = 3, settings: Settings | None = None, **env) -> GunicornServer:
+        """`settings` of another server make this one share its service and SQLite file."""
         env.setdefault("CHANNEL_ACTION_RATE", "0")  # these tests load one channel far past the default limit
-        live = GunicornServer(make_settings(tmp_path), tmp_path, workers=workers, **env)
+        live = GunicornServer(settings or make_settings(tmp_path), tmp_path, workers=workers, **env)
         started.append(live)
         return live
 

@@ -206,6 +206,23 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX webhook_deliveries_queue ON webhook_deliveries(status, queue, id);
     """,
+    # Presence across processes (chat/actions/presence.py): every server process sharing this
+    # file counts its own sockets per user and heartbeats; a user is online while the counts of
+    # live processes add up to more than 0. A process that stops heartbeating is swept.
+    """
+    CREATE TABLE presence_processes (
+        id TEXT PRIMARY KEY,
+        heartbeat REAL NOT NULL
+    );
+    CREATE TABLE presence_sockets (
+        process_id TEXT NOT NULL REFERENCES presence_processes(id) ON DELETE CASCADE,
+        service_sid TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        count INTEGER NOT NULL CHECK (count > 0),
+        PRIMARY KEY (process_id, service_sid, identity)
+    );
+    CREATE INDEX presence_sockets_user ON presence_sockets(service_sid, identity);
+    """,
 ]
 
 

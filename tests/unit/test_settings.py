@@ -117,3 +117,14 @@ def test_webhook_settings():
         settings.load({**GOOD, "WEBHOOK_TIMEOUT": "soon"})
     with pytest.raises(settings.SettingsError, match="WEBHOOK_TIMEOUT"):
         settings.load({**GOOD, "WEBHOOK_TIMEOUT": "120"})
+
+
+def test_presence_timings_default_to_a_timeout_of_three_heartbeats():
+    assert (settings.load(GOOD).presence_heartbeat, settings.load(GOOD).presence_stale_after) == (5.0, 15.0)
+    quick = settings.load({**GOOD, "PRESENCE_HEARTBEAT": "0.5"})
+    assert (quick.presence_heartbeat, quick.presence_stale_after) == (0.5, 1.5)
+    assert settings.load({**GOOD, "PRESENCE_HEARTBEAT": "2", "PRESENCE_TIMEOUT": "30"}).presence_stale_after == 30
+    with pytest.raises(settings.SettingsError, match="PRESENCE_TIMEOUT is invalid: expected more seconds than"):
+        settings.load({**GOOD, "PRESENCE_HEARTBEAT": "10", "PRESENCE_TIMEOUT": "10"})
+    with pytest.raises(settings.SettingsError, match="PRESENCE_HEARTBEAT is invalid: expected a number of seconds"):
+        settings.load({**GOOD, "PRESENCE_HEARTBEAT": "0"})
