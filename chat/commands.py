@@ -67,8 +67,9 @@ def channel_view(chat: Chat, row: dict, identity: str) -> dict:
 
 # --- session ------------------------------------------------------------------------------
 def connect(conn) -> dict:
-    row = users.ensure(conn.chat, conn.service_sid, conn.identity)
+    users.ensure(conn.chat, conn.service_sid, conn.identity)
     presence.connected(conn.chat, conn.service_sid, conn.identity)
+    row = users.get(conn.chat, conn.service_sid, conn.identity)  # online now
     return users.serialize(conn.chat, row, single=True)
 
 

@@ -42,6 +42,7 @@ def test_bad_tokens_get_an_error_reply_then_close_4001(server, ws_factory, kind,
 def test_every_command_round_trip(server, ws_factory):
     alice, bob = ws_factory("alice"), ws_factory("bob")
     assert alice.hello["identity"] == "alice" and alice.hello["user"]["identity"] == "alice"
+    assert alice.hello["user"]["is_online"] is True  # the user as it is once this socket counts
     created = alice.call("channel.create", uniqueName="room", friendlyName="Room", attributes={"topic": "t"})
     assert created["unique_name"] == "room" and created["status"] == "notParticipating"
     assert alice.call("channel.join", channel="room")["identity"] == "alice"
