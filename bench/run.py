@@ -91,7 +91,6 @@ def run_ours(mode: str, n: int, rates: list[float], args, out: str) -> None:
         **creds,
         "PORT": str(port),
         "DATABASE_PATH": os.path.join(folder, "bench.db"),
-        "WEB_THREADS": str(n + 100),
         "CHANNEL_ACTION_RATE": "0",  # measure delivery, not the per-channel limit
         **MODES[mode],
     }
