@@ -4,7 +4,7 @@ import json
 
 from ..clock import now_iso
 from ..ids import new_sid
-from .db import one, rows
+from .db import insert_row, one, rows, update_row
 
 
 def get(db, service_sid: str, sid: str) -> dict | None:
@@ -22,10 +22,10 @@ def put(db, service_sid: str, identity: str, endpoint: str, binding_type: str, f
     )
     changes = {**fields, "identity": identity, "message_types": json.dumps(fields["message_types"])}
     if found:
-        db["bindings"].update(found["sid"], {**changes, "date_updated": stamp})
+        update_row(db, "bindings", found["sid"], {**changes, "date_updated": stamp})
         return get(db, service_sid, found["sid"])
     row = {"sid": new_sid("BS"), "service_sid": service_sid, "endpoint": endpoint, "binding_type": binding_type}
-    db["bindings"].insert({**row, **changes, "date_created": stamp, "date_updated": stamp})
+    insert_row(db, "bindings", {**row, **changes, "date_created": stamp, "date_updated": stamp})
     return get(db, service_sid, row["sid"])
 
 

@@ -4,7 +4,7 @@ import json
 
 from ..clock import now_iso
 from ..ids import new_sid
-from .db import one, rows
+from .db import insert_row, one, rows, update_row
 
 
 def _row(row: dict | None) -> dict | None:
@@ -51,7 +51,7 @@ def create(db, service_sid: str, channel_sid: str, type: str, **fields) -> dict:
         "date_created": stamp,
         "date_updated": stamp,
     }
-    db["channel_webhooks"].insert(row)
+    insert_row(db, "channel_webhooks", row)
     return get(db, channel_sid, row["sid"])
 
 
@@ -60,7 +60,7 @@ def update(db, sid: str, changes: dict) -> None:
     for name in ("filters", "triggers"):
         if name in changes:
             changes[name] = json.dumps(changes[name])
-    db["channel_webhooks"].update(sid, {**changes, "date_updated": now_iso()})
+    update_row(db, "channel_webhooks", sid, {**changes, "date_updated": now_iso()})
 
 
 def delete(db, sid: str) -> None:

@@ -2,7 +2,7 @@
 
 from ..clock import now_iso
 from ..ids import is_sid, new_sid
-from .db import one, rows
+from .db import insert_row, one, rows, update_row
 
 
 def get(db, service_sid: str, key: str) -> dict | None:
@@ -39,12 +39,12 @@ def create(
         "date_created": date_created or stamp,
         "date_updated": date_updated or date_created or stamp,
     }
-    db["channels"].insert(row)
+    insert_row(db, "channels", row)
     return row
 
 
 def update(db, sid: str, changes: dict) -> None:
-    db["channels"].update(sid, {"date_updated": now_iso(), **changes})
+    update_row(db, "channels", sid, {"date_updated": now_iso(), **changes})
 
 
 def delete(db, sid: str) -> None:

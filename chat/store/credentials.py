@@ -2,7 +2,7 @@
 
 from ..clock import now_iso
 from ..ids import new_sid
-from .db import one, rows
+from .db import insert_row, one, rows, update_row
 
 
 def get(db, sid: str) -> dict | None:
@@ -12,12 +12,12 @@ def get(db, sid: str) -> dict | None:
 def create(db, account_sid: str, type: str, fields: dict) -> dict:
     stamp = now_iso()
     row = {"sid": new_sid("CR"), "account_sid": account_sid, "type": type, "date_created": stamp, "date_updated": stamp}
-    db["credentials"].insert({**row, **fields})
+    insert_row(db, "credentials", {**row, **fields})
     return get(db, row["sid"])
 
 
 def update(db, sid: str, fields: dict) -> None:
-    db["credentials"].update(sid, {**fields, "date_updated": now_iso()})
+    update_row(db, "credentials", sid, {**fields, "date_updated": now_iso()})
 
 
 def delete(db, sid: str) -> None:

@@ -117,3 +117,18 @@ def rows(cursor) -> list[dict]:
 def one(cursor) -> dict | None:
     row = cursor.fetchone()
     return None if row is None else dict(row)
+
+
+# Plain statements for the rows the store writes. (sqlite-utils' Table.insert/update read the
+# table's schema on every call, several queries per write.) Table and column names come from
+# this package's code, never from a request.
+def insert_row(db, table: str, row: dict) -> None:
+    columns = ", ".join(row)
+    values = ", ".join(f":{column}" for column in row)
+    db.execute(f"INSERT INTO {table} ({columns}) VALUES ({values})", row)
+
+
+def update_row(db, table: str, sid: str, changes: dict) -> None:
+    if changes:
+        assignments = ", ".join(f"{column} = :{column}" for column in changes)
+        db.execute(f"UPDATE {table} SET {assignments} WHERE sid = :_sid", {**changes, "_sid": sid})

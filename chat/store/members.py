@@ -2,7 +2,7 @@
 
 from ..clock import now_iso
 from ..ids import is_sid, new_sid
-from .db import one, rows
+from .db import insert_row, one, rows, update_row
 
 
 def get(db, channel_sid: str, key: str) -> dict | None:
@@ -27,12 +27,12 @@ def create(db, service_sid: str, channel_sid: str, identity: str, role_sid: str,
         "date_updated": stamp,
     }
     row.update(fields)
-    db["members"].insert(row)
+    insert_row(db, "members", row)
     return row
 
 
 def update(db, sid: str, changes: dict) -> None:
-    db["members"].update(sid, {"date_updated": now_iso(), **changes})
+    update_row(db, "members", sid, {"date_updated": now_iso(), **changes})
 
 
 def delete(db, sid: str) -> None:
@@ -78,7 +78,7 @@ def create_invite(db, service_sid: str, channel_sid: str, identity: str, role_si
         "date_created": stamp,
         "date_updated": stamp,
     }
-    db["invites"].insert(row)
+    insert_row(db, "invites", row)
     return row
 
 

@@ -2,7 +2,7 @@
 
 from ..clock import now_iso
 from ..ids import new_sid
-from .db import one, rows
+from .db import insert_row, one, rows, update_row
 
 
 def get(db, channel_sid: str, sid: str) -> dict | None:
@@ -45,7 +45,7 @@ def new_row(
 
 
 def update(db, sid: str, changes: dict) -> None:
-    db["messages"].update(sid, {"date_updated": now_iso(), **changes})
+    update_row(db, "messages", sid, {"date_updated": now_iso(), **changes})
 
 
 def delete(db, sid: str) -> None:
@@ -101,7 +101,7 @@ def create_media(db, service_sid: str, filename: str | None, content_type: str, 
         "data": data,
         "date_created": now_iso(),
     }
-    db["media"].insert(row)
+    insert_row(db, "media", row)
     return row
 
 

@@ -4,7 +4,7 @@ import json
 
 from ..clock import now_iso
 from ..ids import new_sid
-from .db import one, rows
+from .db import insert_row, one, rows, update_row
 
 # Twilio's four default roles (twilio-chat-api.md §4), created with every service. Both admin
 # roles moderate: they may manage channels and members and edit or delete anyone's messages.
@@ -32,14 +32,16 @@ def create(db, account_sid: str, friendly_name: str, sid: str | None = None) -> 
     """Insert a service with its four default roles and point the default role SIDs at them."""
     stamp = now_iso()
     sid = sid or new_sid("IS")
-    db["services"].insert(
+    insert_row(
+        db,
+        "services",
         {
             "sid": sid,
             "account_sid": account_sid,
             "friendly_name": friendly_name,
             "date_created": stamp,
             "date_updated": stamp,
-        }
+        },
     )
     role_sids = {}
     for name, (kind, permissions) in DEFAULT_ROLES.items():
@@ -74,7 +76,7 @@ def page(db, after_rowid: int, limit: int) -> list[dict]:
 def update(db, sid: str, changes: dict) -> None:
     if changes:
         changes = {**changes, "date_updated": now_iso()}
-        db["services"].update(sid, changes)
+        update_row(db, "services", sid, changes)
 
 
 def delete(db, sid: str) -> None:
@@ -106,12 +108,12 @@ def create_role(db, service_sid: str, friendly_name: str, kind: str, permissions
         "date_created": stamp,
         "date_updated": stamp,
     }
-    db["roles"].insert(row)
+    insert_row(db, "roles", row)
     return row
 
 
 def update_role(db, sid: str, permissions: list[str]) -> None:
-    db["roles"].update(sid, {"permissions": json.dumps(permissions), "date_updated": now_iso()})
+    update_row(db, "roles", sid, {"permissions": json.dumps(permissions), "date_updated": now_iso()})
 
 
 def delete_role(db, sid: str) -> None:

@@ -2,7 +2,7 @@
 
 from ..clock import now_iso
 from ..ids import is_sid, new_sid
-from .db import one, rows
+from .db import insert_row, one, rows, update_row
 
 
 def get(db, service_sid: str, key: str) -> dict | None:
@@ -25,12 +25,12 @@ def create(db, service_sid: str, identity: str, role_sid: str, friendly_name=Non
         "date_created": stamp,
         "date_updated": stamp,
     }
-    db["users"].insert(row)
+    insert_row(db, "users", row)
     return row
 
 
 def update(db, sid: str, changes: dict) -> None:
-    db["users"].update(sid, {**changes, "date_updated": now_iso()})
+    update_row(db, "users", sid, {**changes, "date_updated": now_iso()})
 
 
 def delete(db, sid: str) -> None:

@@ -6,12 +6,14 @@ import json
 
 from ..clock import now_iso
 from ..ids import new_sid
-from .db import one, rows
+from .db import insert_row, one, rows
 
 
 def add(db, *, service_sid, channel_sid, webhook_sid, queue, event, url, method, params, max_attempts, now) -> None:
     stamp = now_iso()
-    db["webhook_deliveries"].insert(
+    insert_row(
+        db,
+        "webhook_deliveries",
         {
             "sid": new_sid("WD"),
             "service_sid": service_sid,
@@ -26,7 +28,7 @@ def add(db, *, service_sid, channel_sid, webhook_sid, queue, event, url, method,
             "next_attempt_at": now,
             "date_created": stamp,
             "date_updated": stamp,
-        }
+        },
     )
 
 
