@@ -51,32 +51,38 @@ def _invalid(why: str) -> ChatError:
     return ChatError(401, INVALID_TOKEN, f"Invalid Access Token: {why}")
 
 
+def _is_our_key(settings: Settings, issuer) -> bool:
+    return isinstance(issuer, str) and hmac.compare_digest(issuer.encode(), settings.api_key.encode())
+
+
+def _signature_refusal(settings: Settings, token: str) -> str:
+    """Why a signature does not match: a token minted for another API key says so."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return "signature does not match" if _is_our_key(settings, claims.get("iss")) else "unknown API key"
+
+
 def verify(settings: Settings, token: str, now: float | None = None) -> Grant:
     """Return the token's grant, or raise ChatError 20101 (invalid) / 20104 (expired) / 20157."""
     if not isinstance(token, str) or not token:
         raise _invalid("no token")
-    try:
-        header = jwt.get_unverified_header(token)
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        raise _invalid("malformed") from None
-    if header.get("alg") != "HS256":
-        raise _invalid("unsupported algorithm")
-    issuer = claims.get("iss")
-    if not isinstance(issuer, str) or not hmac.compare_digest(issuer.encode(), settings.api_key.encode()):
-        raise _invalid("unknown API key")
-    moment = time.time() if now is None else now
-    try:
-        claims = jwt.decode(
+    try:  # one decode: the header and claims, signature checked (the common case is a good token)
+        claims = jwt.decode_complete(
             token,
             settings.api_secret,
             algorithms=["HS256"],
             options={"require": ["exp", "iss", "sub"], "verify_exp": False, "verify_nbf": False},
-        )
+        )["payload"]
+    except jwt.InvalidAlgorithmError:
+        raise _invalid("unsupported algorithm") from None
     except jwt.InvalidSignatureError:
-        raise _invalid("signature does not match") from None
+        raise _invalid(_signature_refusal(settings, token)) from None
+    except (jwt.DecodeError, jwt.InvalidKeyError):
+        raise _invalid("malformed") from None
     except jwt.PyJWTError as exc:
         raise _invalid(str(exc)) from None
+    if not _is_our_key(settings, claims.get("iss")):
+        raise _invalid("unknown API key")
+    moment = time.time() if now is None else now
     exp, nbf = claims.get("exp"), claims.get("nbf")
     if not isinstance(exp, int | float) or exp + LEEWAY < moment:
         raise ChatError(401, EXPIRED_TOKEN, "Access Token expired or expiration date invalid")
