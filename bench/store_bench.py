@@ -100,7 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=1_000_000, help="0 skips the history figure")
     parser.add_argument("--threads", default="1,8,32", help="comma-separated counts of sending threads")
-    parser.add_argument("--per-thread", type=int, default=2_000, help="messages per thread at 8 threads (scaled for others)")
+    parser.add_argument("--per-thread", type=int, default=2_000, help="per thread at 8 threads (scaled for others)")
     parser.add_argument("--synchronous", default="NORMAL,FULL", help="comma-separated SQLite modes")
     parser.add_argument("--out", help="append the results to this JSON-lines file")
     args = parser.parse_args()
