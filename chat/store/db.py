@@ -85,6 +85,8 @@ class Store:
         inside are passed to `after_commit` only once the COMMIT succeeded. If the body raises,
         its changes alone are rolled back and nothing of it is published. If the COMMIT fails,
         every body of the batch fails with it."""
+        if getattr(self._local, "writing", False):
+            raise RuntimeError("a write inside a write would wait for itself")
         with self._count:
             self._waiting += 1
         self._turn.acquire()
@@ -124,6 +126,7 @@ class Store:
     def _end_turn(self, db: sqlite_utils.Database, batch: "_Batch") -> bool:
         """Pass the turn to a waiting writer (False), or end the batch: COMMIT and publish, or
         ROLLBACK if it failed (True)."""
+        # A writer counted in _waiting is at most about to take the turn: passing it is safe.
         if self._waiting and len(batch.bodies) < MAX_BATCH and batch.error is None:
             self._turn.release()
             return False
