@@ -98,16 +98,20 @@ def history(count: int, pages: int = 200) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--messages", type=int, default=1_000_000)
-    parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--per-thread", type=int, default=2_000)
+    parser.add_argument("--messages", type=int, default=1_000_000, help="0 skips the history figure")
+    parser.add_argument("--threads", default="1,8,32", help="comma-separated counts of sending threads")
+    parser.add_argument("--per-thread", type=int, default=2_000, help="per thread at 8 threads (scaled for others)")
+    parser.add_argument("--synchronous", default="NORMAL,FULL", help="comma-separated SQLite modes")
     parser.add_argument("--out", help="append the results to this JSON-lines file")
     args = parser.parse_args()
     result = {"label": "store", "mode": "store"}
-    for synchronous in ("NORMAL", "FULL"):
-        result[f"ingest_{synchronous.lower()}_per_s"] = round(ingest(synchronous, args.threads, args.per_thread))
-        result[f"ingest_{synchronous.lower()}_sequential_per_s"] = round(ingest(synchronous, 1, args.per_thread))
-    result.update(history(args.messages))
+    for synchronous in args.synchronous.upper().split(","):
+        for threads in [int(count) for count in args.threads.split(",")]:
+            # the same number of messages whatever the thread count, so that runs are comparable
+            per_thread = max(1, args.per_thread * 8 // threads)
+            result[f"ingest_{synchronous.lower()}_{threads}t_per_s"] = round(ingest(synchronous, threads, per_thread))
+    if args.messages:
+        result.update(history(args.messages))
     print(json.dumps(result), flush=True)
     if args.out:
         with open(args.out, "a") as out:

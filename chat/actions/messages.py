@@ -64,20 +64,24 @@ def send(
         body = common.text(changed.get("body", body), "Body", MAX_BODY)
         attrs = common.attributes(changed.get("attributes", attrs))
         author = common.text(changed.get("author", author), "From") or author
+    channel_sid = channel_row["sid"]
     with chat.write() as tx:
-        channel_row = common.channel(tx.db, service_sid, channel_row["sid"])  # may have been removed meanwhile
-        if actor.identity is not None:
-            _require_member(tx.db, actor, channel_row)
-            permission = "sendMediaMessage" if media else "sendMessage"
-            common.require(tx.db, service_row, actor, permission, channel_row["sid"])
         stamp = date_created or now_iso()
-        index = channel_rows.take_index(tx.db, channel_row["sid"], stamp)
-        row = message_rows.new_row(service_sid, channel_row["sid"], index, author, body or "", attrs, media_sid, stamp)
+        index = channel_rows.take_index(tx.db, channel_sid, stamp)
+        if index is None:  # removed since it was looked up
+            raise not_found(f"Channel {channel_sid} not found", 50300)
+        if actor.identity is not None:  # membership and roles may have changed too
+            member = common.member_of(tx.db, channel_sid, actor.identity)
+            if member is None:
+                raise forbidden(f"User {actor.identity} is not a member of channel {channel_sid}", 50400)
+            permission = "sendMediaMessage" if media else "sendMessage"
+            common.require(tx.db, service_row, actor, permission, channel_sid, member)
+        row = message_rows.new_row(service_sid, channel_sid, index, author, body or "", attrs, media_sid, stamp)
         message_rows.insert(tx.db, row)
         scope, target = common.channel_scope(channel_row)
         common.record(tx, service_sid, scope, target, "messageAdded", serialize(chat, row, media))
         sent = "onMediaMessageSent" if media else "onMessageSent"
-        common.post_event(tx, chat, actor, service_row, sent, hook_params.message(row, media), channel_row["sid"])
+        common.post_event(tx, chat, actor, service_row, sent, hook_params.message(row, media), channel_sid)
     return row
 
 

@@ -113,10 +113,11 @@ def adjust_count(db, sid: str, column: str, delta: int) -> None:
     db.execute(f"UPDATE channels SET {column} = {column} + ? WHERE sid = ?", [delta, sid])
 
 
-def take_index(db, sid: str, stamp: str) -> int:
-    """The next message index of the channel; only valid inside a write transaction."""
-    return db.execute(
+def take_index(db, sid: str, stamp: str) -> int | None:
+    """The next message index of the channel (None if it is gone); only valid inside a write transaction."""
+    row = db.execute(
         "UPDATE channels SET next_index = next_index + 1, messages_count = messages_count + 1,"
         " last_message_date = ? WHERE sid = ? RETURNING next_index - 1",
         [stamp, sid],
-    ).fetchone()[0]
+    ).fetchone()
+    return None if row is None else row[0]

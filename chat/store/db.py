@@ -9,36 +9,48 @@ import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
 MAX_IDLE = 16  # pooled connections kept open between uses
+MAX_BATCH = 128  # bodies per group commit: bounds how long the first of them waits
 
 
 class Store:
-    """One SQLite file; a connection per thread while it works; every write inside `BEGIN IMMEDIATE`.
+    """One SQLite file; a connection per thread while it reads; one writer connection for all writes.
 
     A thread takes a connection from the pool on first use and gives it back with `release()`
     when it is about to wait (a WebSocket between frames, a request when it ends). So open
     connections, each with its own page cache, follow the threads at work, not the sockets.
 
-    Writers in this process also take `_write_lock`, so that events are handed to the
-    bus in commit order (SQLite serialises writers anyway; the lock keeps the
-    after-commit publish in the same order without another round trip).
+    `with store.write() as tx:` is the one way to write, and it commits in groups: concurrent
+    writers of this process share one `BEGIN IMMEDIATE` transaction on the writer connection.
+    Their bodies run one at a time (a turn each), each inside its own SAVEPOINT, so an exception
+    rolls back that body alone. The writer whose body ends when no other is waiting for a turn
+    (or when the batch is full) COMMITs for all, hands every body's events to its `after_commit`
+    in commit order (so in seq order), then wakes the others: each `with` still returns only
+    after its changes are committed. Other processes wait on SQLite's lock (`busy_timeout`).
     """
 
     def __init__(self, path: str, synchronous: str = "NORMAL"):
         self.path = path
         self.synchronous = synchronous
         self._local = threading.local()
-        self._write_lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
         self._idle: list[sqlite_utils.Database] = []
         self._all_lock = threading.Lock()
+        self._writer: sqlite_utils.Database | None = None
+        self._turn = threading.Lock()  # held by the one body running on the writer connection
+        self._batch: _Batch | None = None  # the open transaction's bodies, while there is one
+        self._waiting = 0  # threads queued for a turn; the count must be exact, so under _count
+        self._count = threading.Lock()
 
     def db(self) -> sqlite_utils.Database:
-        """This thread's connection: from the pool, or opened."""
-        db = getattr(self._local, "db", None)
+        """This thread's connection: from the pool, or opened; inside a write, the writer."""
+        local = self._local
+        if getattr(local, "writing", False):
+            return self._writer  # so that reads and writes inside a `with write()` body see the batch
+        db = getattr(local, "db", None)
         if db is None:
             with self._all_lock:
                 db = self._idle.pop() if self._idle else None
-            self._local.db = db = db or self._open()
+            local.db = db = db or self._open()
         return db
 
     def release(self) -> None:
@@ -69,26 +81,72 @@ class Store:
 
     @contextmanager
     def write(self, after_commit: Callable[[list], None] | None = None) -> Iterator["Tx"]:
-        """A write transaction. `tx.events` collected inside are passed to `after_commit`
-        only if the COMMIT succeeds; on any exception everything is rolled back and
-        nothing is published."""
-        db = self.db()
-        with self._write_lock:
-            db.execute("BEGIN IMMEDIATE")
-            tx = Tx(db)
+        """A write, committed with those of other threads (see the class). `tx.events` collected
+        inside are passed to `after_commit` only once the COMMIT succeeded. If the body raises,
+        its changes alone are rolled back and nothing of it is published. If the COMMIT fails,
+        every body of the batch fails with it."""
+        if getattr(self._local, "writing", False):
+            raise RuntimeError("a write inside a write would wait for itself")
+        with self._count:
+            self._waiting += 1
+        self._turn.acquire()
+        with self._count:
+            self._waiting -= 1
+        try:
+            if self._writer is None:
+                self._writer = self._open()
+            if self._batch is None:
+                self._writer.execute("BEGIN IMMEDIATE")  # may wait busy_timeout for another process
+                self._batch = _Batch()
+        except BaseException:
+            self._turn.release()
+            raise
+        db, batch, tx = self._writer, self._batch, Tx(self._writer)
+        self._local.writing = True
+        try:
+            db.execute("SAVEPOINT body")
+            yield tx
+            db.execute("RELEASE body")
+        except BaseException:
+            self._local.writing = False
             try:
-                yield tx
-            except BaseException:
+                db.execute("ROLLBACK TO body")
+                db.execute("RELEASE body")
+            except BaseException as error:  # SQLite ended the whole transaction (I/O error, disk full)
+                batch.error = error
+            self._end_turn(db, batch)
+            raise
+        self._local.writing = False
+        batch.bodies.append((after_commit, tx.events))
+        if not self._end_turn(db, batch):
+            batch.done.wait()
+        if batch.error is not None:
+            raise CommitError("the transaction failed to commit") from batch.error
+
+    def _end_turn(self, db: sqlite_utils.Database, batch: "_Batch") -> bool:
+        """Pass the turn to a waiting writer (False), or end the batch: COMMIT and publish, or
+        ROLLBACK if it failed (True)."""
+        # A writer counted in _waiting is at most about to take the turn: passing it is safe.
+        if self._waiting and len(batch.bodies) < MAX_BATCH and batch.error is None:
+            self._turn.release()
+            return False
+        self._batch = None
+        try:
+            if batch.error is None:
+                try:
+                    db.execute("COMMIT")
+                except BaseException as error:
+                    batch.error = error
+            if batch.error is None:
+                # One call per run of bodies with the same callback (usually all of them).
+                for after_commit, events in _runs(batch.bodies):
+                    after_commit(events)
+            elif db.conn.in_transaction:
                 db.execute("ROLLBACK")
-                raise
-            try:
-                db.execute("COMMIT")
-            except BaseException:
-                if db.conn.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
-            if after_commit and tx.events:
-                after_commit(tx.events)
+        finally:
+            batch.done.set()
+            self._turn.release()
+        return True
 
     def close(self) -> None:
         with self._all_lock:
@@ -99,7 +157,36 @@ class Store:
                     pass
             self._all.clear()
             self._idle.clear()
+        self._writer = None
         self._local = threading.local()
+
+
+class CommitError(sqlite3.OperationalError):
+    """The COMMIT of a group failed (or SQLite rolled the transaction back): nothing was written."""
+
+
+class _Batch:
+    """The bodies that ran in the open transaction, in order, and how they end."""
+
+    def __init__(self):
+        self.bodies: list[tuple[Callable[[list], None] | None, list]] = []
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+
+def _runs(bodies: list[tuple]) -> Iterator[tuple[Callable[[list], None], list]]:
+    """(after_commit, events) with the events of consecutive bodies sharing a callback merged."""
+    callback, events = None, []
+    for after_commit, more in bodies:
+        if not (after_commit and more):
+            continue
+        if after_commit != callback and events:
+            yield callback, events
+            events = []
+        callback = after_commit
+        events = events + more
+    if events:
+        yield callback, events
 
 
 class Tx:

@@ -63,19 +63,19 @@ def test_indexes_stay_dense_and_unique_with_four_writing_processes(chat, setting
 
 
 class Recorder:
-    def __init__(self, service_sid):
-        self.service_sid, self.identity, self.events = service_sid, "watcher", []
+    def __init__(self, chat):
+        self.service_sid, self.identity, self.events, self.hub = chat.settings.service_sid, "watcher", [], chat.hub
 
     def deliver(self, event):
         self.events.append(event)
 
     def shut(self, code, reason):
-        pass
+        self.hub.detach(self)  # as a socket's handler does; the hub waits for it on close
 
 
 def test_a_failing_action_publishes_nothing_and_leaves_nothing(chat, settings):
     channel = channels.create(chat, ACCOUNT, settings.service_sid, unique_name="room")
-    watcher = Recorder(settings.service_sid)
+    watcher = Recorder(chat)
     chat.hub.attach(watcher, lambda: [channel["sid"]])
     db = chat.store.db()
     events_before = db.execute("SELECT count(*) FROM events").fetchone()[0]
