@@ -20,7 +20,9 @@ def next_control_frame(client: WsClient, timeout: float = 10) -> tuple[int, byte
 
 def test_a_command_split_over_fragments_is_one_message(server, ws_factory):
     client = ws_factory("alice")
-    text = json.dumps({"id": 7, "cmd": "channel.create", "args": {"uniqueName": "fragmented", "friendlyName": "é" * 50}})
+    text = json.dumps(
+        {"id": 7, "cmd": "channel.create", "args": {"uniqueName": "fragmented", "friendlyName": "é" * 50}}
+    )
     cut = len(text) // 3
     client.ws.send_frame(websocket.ABNF.create_frame(text[:cut], websocket.ABNF.OPCODE_TEXT, fin=0))
     client.ws.send_frame(websocket.ABNF.create_frame(text[cut : 2 * cut], websocket.ABNF.OPCODE_CONT, fin=0))
