@@ -62,11 +62,13 @@ def main(paths: list[str]) -> None:
     if ours:
         print(f"- chat-3w-redis / chat-1w: {rate('chat-3w-redis') / ours:.2f}x (target >= 1.8x)")
     if store:
-        print(
-            f"- persisted ingest, 8 sending threads: {store['ingest_normal_per_s']:,} messages/s with "
-            f"synchronous=NORMAL, {store['ingest_full_per_s']:,} with FULL (one thread: "
-            f"{store['ingest_normal_sequential_per_s']:,} / {store['ingest_full_sequential_per_s']:,}); target >= 5,000"
-        )
+        for mode in ("normal", "full"):
+            counts = sorted(int(key.split("_")[2][:-1]) for key in store if key.startswith(f"ingest_{mode}_"))
+            rates = " / ".join(f"{store[f'ingest_{mode}_{n}t_per_s']:,}" for n in counts)
+            threads = " / ".join(map(str, counts))
+            print(
+                f"- persisted ingest, synchronous={mode.upper()}, {threads} sending threads: {rates} messages/s (target >= 5,000)"
+            )
         print(
             f"- newest page of 50 from {store['messages']:,} messages: p50 {store['page50_p50_ms']} ms, "
             f"p99 {store['page50_p99_ms']} ms (target < 5 ms)"
