@@ -8,6 +8,7 @@ choose which process holds which socket."""
 import time
 
 import sqlite_utils
+import websocket
 from ws_client import WsClient
 
 from chat.store import presence as presence_rows
@@ -104,3 +105,23 @@ def test_users_of_a_killed_process_go_offline_after_the_timeout(gunicorn_factory
     finally:
         for client in opened:
             client.close()
+
+
+def test_a_stopping_server_closes_its_sockets_with_1001_and_its_users_go_offline_at_once(gunicorn_factory, redis_url):
+    a, b = two_servers(gunicorn_factory, redis_url)  # default timeout: 15 s without heartbeats
+    assert a.rest("POST", "/Users", data={"Identity": "alice"}).status_code == 201
+    bob = connect(b, "bob")
+    alice = connect(a, "alice")
+    try:
+        bob.call("user.get", identity="alice")
+        assert is_online(b, "alice") is True
+        a.stop()  # SIGTERM: gunicorn's worker_exit closes the app
+        alice.ws.settimeout(10)
+        opcode, data = alice.ws.recv_data(control_frame=True)
+        assert (opcode, int.from_bytes(data[:2], "big")) == (websocket.ABNF.OPCODE_CLOSE, 1001)
+        # Well before the 15 s a sweep would take: the stopping process removed its own sockets.
+        bob.event("userUpdated", identity="alice", is_online=False, timeout=5)
+        assert is_online(b, "alice") is False
+    finally:
+        bob.close()
+        alice.close()
