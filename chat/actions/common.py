@@ -163,6 +163,10 @@ def pre_event(chat: Chat, actor: Actor, service_row: dict, event: str, params: d
     return chat.webhooks.pre_event(service_row, actor, event, params)
 
 
+def pre_event_wanted(chat: Chat, actor: Actor, service_row: dict, event: str) -> bool:
+    return chat.webhooks is not None and chat.webhooks.pre_event_wanted(service_row, actor, event)
+
+
 def post_event(tx: Tx, chat: Chat, actor: Actor, service_row: dict, event: str, params: dict, channel_sid=None) -> None:
     """Queue post-event webhook deliveries in the same transaction as the change (outbox)."""
     if chat.webhooks is not None:

@@ -30,11 +30,16 @@ class Webhooks:
 
     def pre_event(self, service_row: dict, actor, event: str, params: dict) -> dict:
         """As in Twilio, only SDK actions call the pre-event hook, unless PRE_WEBHOOK_FOR_REST."""
-        if not (actor.source == "sdk" or (actor.source == "rest" and self.settings.pre_webhook_for_rest)):
-            return params
-        if self._looping(actor, event):
+        if not self._calls_pre_event(actor) or self._looping(actor, event):
             return params
         return pre_event.call(self.settings, service_row, actor, event, params)
+
+    def pre_event_wanted(self, service_row: dict, actor, event: str) -> bool:
+        """Whether `pre_event` may call out (so an action knows it must read before the hook)."""
+        return self._calls_pre_event(actor) and pre_event.configured(service_row, event)
+
+    def _calls_pre_event(self, actor) -> bool:
+        return actor.source == "sdk" or (actor.source == "rest" and self.settings.pre_webhook_for_rest)
 
     def post_event(self, tx, service_row: dict, actor, event: str, params: dict, channel_sid=None) -> None:
         """Queue the deliveries in the caller's transaction; the workers wait for its commit

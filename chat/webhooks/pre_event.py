@@ -18,10 +18,14 @@ RETRY_ON = (429, 503, 504)  # as Twilio; also no answer at all (timeout, refused
 ALIASES = {"author": "From", "from": "From"}
 
 
+def configured(service_row: dict, event: str) -> bool:
+    return bool(service_row["pre_webhook_url"]) and wanted(json.loads(service_row["webhook_filters"]), event)
+
+
 def call(settings, service_row: dict, actor, event: str, params: dict) -> dict:
     """Returns `params`, with the hook's changes applied, or raises ChatError."""
     url = service_row["pre_webhook_url"]
-    if not url or not wanted(json.loads(service_row["webhook_filters"]), event):
+    if not configured(service_row, event):
         return params
     sent = form({**common(service_row, actor, event), **params})
     attempts = 1 + max(0, service_row["pre_webhook_retry_count"])
