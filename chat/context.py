@@ -75,7 +75,7 @@ class Chat:
         return self.store.write(after_commit=self.bus.publish)
 
     def close(self) -> None:
-        self.hub.shut_all(1001, "server shutting down")
+        self.hub.shut_all(1001, "server shutting down")  # 1001: going away
         self.presence.stop()  # before the bus: users only here go offline, and others hear it
         self.webhooks.stop()
         self.reactor.stop()

@@ -89,9 +89,9 @@ class Outlet:
             else:
                 self._send_now(data)
 
-    def wait_for_room(self, timeout: float, empty: bool = False) -> bool:
-        """Block until the backlog is at most half full (or `empty`); replays pace themselves so."""
-        room = 0 if empty else self._limit // 2
+    def wait_for_room(self, timeout: float) -> bool:
+        """Block until the backlog is at most half full; replays pace themselves so."""
+        room = self._limit // 2
         with self._lock:
             return self._drained.wait_for(lambda: self.closed or len(self._backlog) <= room, timeout)
 

@@ -46,7 +46,7 @@ class Peer:
 
 class Reactor:
     def __init__(self, workers: int):
-        self.pool = Pool(workers)
+        self._pool = Pool(workers)
         self._selector = selectors.DefaultSelector()
         self._lock = threading.Lock()  # guards interest changes and the calls queue
         self._peers: dict[int, Peer] = {}
@@ -91,14 +91,14 @@ class Reactor:
         self._wake()
 
     def submit(self, work: Callable[[], None]) -> None:
-        self.pool.submit(work)
+        self._pool.submit(work)
 
     def stop(self) -> None:
         with self._lock:
             self._stopping = True
         self._wake()
         self._thread.join(timeout=5)
-        self.pool.stop()
+        self._pool.stop()
         self._selector.close()
         self._waker_r.close()
         self._waker_w.close()

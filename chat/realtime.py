@@ -34,7 +34,6 @@ sock = Sock()
 bp = Blueprint("realtime", __name__)
 
 CLOSE_NORMAL = 1000
-CLOSE_GOING_AWAY = 1001  # server shutting down
 CLOSE_POLICY = 1008  # no answer to our pings
 CLOSE_TOO_BIG = 1009  # a message over MAX_FRAME_BYTES
 CLOSE_UNAUTHORIZED = 4001  # hello missing, token invalid or expired
