@@ -9,7 +9,9 @@ def now() -> datetime:
 
 def iso(moment: datetime) -> str:
     """Storage form: sortable, millisecond precision, always UTC."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # isoformat, not strftime: strftime goes through the C library's time zone code on every call,
+    # which was a fifth of the interpreter's time when several threads send messages.
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
 
 
 def now_iso() -> str:
