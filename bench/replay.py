@@ -3,12 +3,9 @@ then time a socket that says hello with since=0 until every messageAdded has arr
 
 import json
 import os
-import secrets
 import sys
-import tempfile
 import threading
 import time
-import uuid
 
 import requests
 import websocket
@@ -16,25 +13,17 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from fresh_settings import fresh_settings  # noqa: E402
+
 from chat import create_app  # noqa: E402
 from chat.actions import channels, messages  # noqa: E402
 from chat.context import Actor  # noqa: E402
-from chat.settings import Settings  # noqa: E402
 
 MISSED = 10_000
 
 
 def main() -> None:
-    settings = Settings(
-        account_sid="AC" + uuid.uuid4().hex,
-        auth_token=secrets.token_hex(16),
-        api_key="SK" + uuid.uuid4().hex,
-        api_secret=secrets.token_urlsafe(32),
-        service_sid="IS" + uuid.uuid4().hex,
-        database_path=os.path.join(tempfile.mkdtemp(prefix="chat-replay-"), "replay.db"),
-        send_queue_size=20_000,
-        channel_action_rate=0,  # the history is written as fast as possible
-    )
+    settings = fresh_settings("replay", send_queue_size=20_000)
     app = create_app(settings)
     chat = app.extensions["chat"]
     server = make_server("127.0.0.1", 0, app, threaded=True)

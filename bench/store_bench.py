@@ -5,20 +5,18 @@ through the same action and serializer as the WebSocket `messages.page` command.
 import argparse
 import json
 import os
-import secrets
 import statistics
 import sys
-import tempfile
 import threading
 import time
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from fresh_settings import fresh_settings  # noqa: E402
 
 from chat.actions import channels, messages  # noqa: E402
 from chat.clock import now_iso  # noqa: E402
 from chat.context import Actor, Chat  # noqa: E402
-from chat.settings import Settings  # noqa: E402
 from chat.store import channels as channel_rows  # noqa: E402
 from chat.store import messages as message_rows  # noqa: E402
 
@@ -27,18 +25,7 @@ FILL_BATCH = 20_000
 
 
 def fresh_chat(synchronous: str) -> Chat:
-    return Chat(
-        Settings(
-            account_sid="AC" + uuid.uuid4().hex,
-            auth_token=secrets.token_hex(16),
-            api_key="SK" + uuid.uuid4().hex,
-            api_secret=secrets.token_urlsafe(32),
-            service_sid="IS" + uuid.uuid4().hex,
-            database_path=os.path.join(tempfile.mkdtemp(prefix="chat-store-bench-"), "bench.db"),
-            sqlite_synchronous=synchronous,
-            channel_action_rate=0,  # ingest is measured, not the per-channel limit
-        )
-    )
+    return Chat(fresh_settings("store-bench", sqlite_synchronous=synchronous))
 
 
 def ingest(synchronous: str, threads: int, per_thread: int) -> float:
