@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from .bus import Hub, LocalBus
 from .events import Event
+from .pool import Pool
 from .ratelimit import ChannelRate
 from .reactor import Reactor
 from .redis_bus import RedisBus
@@ -42,7 +43,8 @@ class Chat:
         migrate(db)
         with self.store.write():
             services.ensure(self.store.db(), settings.account_sid, settings.service_sid)
-        self.reactor = Reactor(workers=settings.threads)  # every WebSocket, read and written
+        # Every WebSocket, read and written; commands on a pool that can grow to WEB_THREADS.
+        self.reactor = Reactor(Pool(settings.command_threads, settings.threads))
         self.hub = Hub(self._events_between, event_log.latest(db))
         self.channel_rate = ChannelRate(settings.channel_action_rate, settings.channel_action_burst)
         if settings.redis_url:

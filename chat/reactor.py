@@ -4,17 +4,18 @@ After the handshake a connection's socket is handed to the `Reactor`. Its thread
 clients send (parsing frames on the spot), writes out the backlogs of clients that read slowly,
 and ticks once a second for timers (pings, token expiry, closing deadlines). Work that may
 block, such as a command that touches the database or calls a webhook, runs on a small thread
-pool; each connection's commands run one at a time, in the order they arrived.
+pool (chat/pool.py); each connection's commands run one at a time, in the order they arrived.
 """
 
 import collections
 import logging
-import queue
 import selectors
 import socket
 import threading
 import time
 from collections.abc import Callable
+
+from .pool import Pool
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,8 @@ class Peer:
 
 
 class Reactor:
-    def __init__(self, workers: int):
-        self._pool = Pool(workers)
+    def __init__(self, pool: Pool):
+        self._pool = pool
         self._selector = selectors.DefaultSelector()
         self._lock = threading.Lock()  # guards interest changes and the calls queue
         self._peers: dict[int, Peer] = {}
@@ -174,48 +175,3 @@ class Reactor:
                     return
                 call = self._calls.popleft()
             self._guarded_call(call)
-
-
-class Pool:
-    """Threads that run submitted calls, started as work arrives, up to `size`. (A bare queue:
-    concurrent.futures builds a Future with its own Condition per call, which showed up as a
-    fifth of the CPU of a connect storm.)"""
-
-    def __init__(self, size: int):
-        self._size = size
-        self._calls: queue.SimpleQueue = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._threads: list[threading.Thread] = []
-        self._idle = 0
-
-    def submit(self, call: Callable[[], None]) -> None:
-        self._calls.put(call)
-        with self._lock:
-            if self._idle or len(self._threads) >= self._size:
-                return
-            thread = threading.Thread(target=self._run, name=f"ws-command-{len(self._threads)}", daemon=True)
-            self._threads.append(thread)
-        thread.start()
-
-    def stop(self) -> None:
-        """Run what is queued, then end every thread."""
-        with self._lock:
-            threads = list(self._threads)
-        for _ in threads:
-            self._calls.put(None)
-        for thread in threads:
-            thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                self._idle += 1
-            call = self._calls.get()
-            with self._lock:
-                self._idle -= 1
-            if call is None:
-                return
-            try:
-                call()
-            except Exception:
-                log.exception("a WebSocket command failed")

@@ -25,6 +25,7 @@ from .context import Chat
 from .errors import ChatError, bad_request
 from .events import Event, dumps
 from .outbound import OP_PING, OP_PONG, Outlet, close_frame, frame, text_frame
+from .pool import blocking
 from .reactor import Peer
 from .store import events as event_log
 
@@ -309,9 +310,12 @@ class Connection(Listener, Peer):
 
     def _send_paced(self, wire: bytes) -> None:
         """Replays wait for room in the backlog instead of overflowing it."""
-        if not self.outlet.wait_for_room(REPLAY_WAIT):
-            self.shut(CLOSE_SLOW_CONSUMER, "slow consumer: the replay could not be delivered")
-            return
+        if not self.outlet.wait_for_room(0):
+            with blocking():  # a slow reader: other sockets' commands go on meanwhile
+                room = self.outlet.wait_for_room(REPLAY_WAIT)
+            if not room:
+                self.shut(CLOSE_SLOW_CONSUMER, "slow consumer: the replay could not be delivered")
+                return
         self.outlet.write(wire)
 
     def _overflowed(self) -> None:

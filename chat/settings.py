@@ -34,6 +34,7 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     workers: int = 1
     threads: int = 32
+    command_threads: int = 2
     sqlite_synchronous: str = "NORMAL"
     send_queue_size: int = 2000
     max_frame_bytes: int = 65536
@@ -149,6 +150,7 @@ VARIABLES = {
     "ALLOWED_ORIGINS": ("allowed_origins", _origins),
     "WEB_CONCURRENCY": ("workers", _int(1, 64)),
     "WEB_THREADS": ("threads", _int(1, 10000)),
+    "COMMAND_THREADS": ("command_threads", _int(1, 10000)),
     "SQLITE_SYNCHRONOUS": ("sqlite_synchronous", _choice("NORMAL", "FULL")),
     "SEND_QUEUE_SIZE": ("send_queue_size", _int(10, 1_000_000)),
     "MAX_FRAME_BYTES": ("max_frame_bytes", _int(1024, 16 * 1024 * 1024)),

@@ -30,6 +30,7 @@ class Receiver:
 
     def __init__(self, port: int = 0):
         self.calls: list[Call] = []
+        self.arrived = 0  # requests received so far, held ones included
         self.answer: Callable[[Call], object] = lambda call: 200
         self._changed = threading.Condition()
         self._released = threading.Event()
@@ -52,6 +53,9 @@ class Receiver:
                 request.form.to_dict(),
                 request.args.to_dict(),
             )
+            with self._changed:
+                self.arrived += 1
+                self._changed.notify_all()
             self._released.wait(30)
             with self._changed:
                 self.calls.append(call)
@@ -83,6 +87,11 @@ class Receiver:
 
     def release(self) -> None:
         self._released.set()
+
+    def wait_arrived(self, count: int, timeout: float = 10) -> None:
+        """Until `count` requests have come in, answered or held."""
+        with self._changed:
+            assert self._changed.wait_for(lambda: self.arrived >= count, timeout), f"{self.arrived} requests came"
 
     def wait_for(self, count: int, timeout: float = 10, event: str | None = None) -> list[Call]:
         """The first `count` calls (of `event`, if given), waiting up to `timeout` for them."""

@@ -146,9 +146,9 @@ def record(tx: Tx, service_sid: str, scope: str, target: str | None, type: str, 
     tx.events.append(Event(service_sid, scope, target, type, payload, seq))
 
 
-def ephemeral(chat: Chat, service_sid: str, scope: str, target: str, type: str, data: dict) -> None:
-    """Publish without storing (typing, presence): nothing to replay after a reconnect."""
-    chat.bus.publish([Event(service_sid, scope, target, type, dumps(data))])
+def ephemeral(service_sid: str, scope: str, target: str, type: str, data: dict) -> Event:
+    """An event published without storing (typing, presence): nothing to replay after a reconnect."""
+    return Event(service_sid, scope, target, type, dumps(data))
 
 
 def channel_scope(channel_row: dict) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from collections import Counter
 
 from ..context import Actor, Chat
 from ..errors import forbidden
-from ..events import SUBSCRIBERS
+from ..events import SUBSCRIBERS, Event
 from ..store import presence as presence_rows
 from ..store import services as service_rows
 from ..store import users as user_rows
@@ -23,9 +23,10 @@ TYPING_THROTTLE = 1.0  # seconds between two typingStarted of one member
 UserKey = tuple[str, str]  # (service_sid, identity)
 
 
-def connected(chat: Chat, service_sid: str, identity: str) -> None:
-    """Count a socket of `identity`; the user goes online when it is their first in any process."""
-    _count(chat, service_sid, identity, +1)
+def connected(chat: Chat, service_sid: str, identity: str) -> dict | None:
+    """Count a socket of `identity`; the user goes online when it is their first in any process.
+    Returns the user's row as it is once the socket counts (None if the count is not written yet)."""
+    return _count(chat, service_sid, identity, +1)
 
 
 def disconnected(chat: Chat, service_sid: str, identity: str) -> None:
@@ -40,6 +41,11 @@ class Presence:
     The counter in memory is the truth for this process; the rows follow it. When a write fails
     (the database stayed locked) or another process swept this one (it missed heartbeats, e.g.
     while suspended), the next heartbeat rewrites all of this process's rows from the counter.
+
+    Counts change inside write bodies, which run one at a time in commit order, and the
+    userUpdated events ride on the transaction: so this process's rows and presence events keep
+    the order of its counts (an online overtaken by the matching offline would stick) without a
+    lock of their own, and concurrent connects share a COMMIT.
     """
 
     def __init__(self, chat: Chat):
@@ -48,11 +54,23 @@ class Presence:
         self.sockets_of: Counter = Counter()
         self.resync = True  # rewrite every row at the next beat
         self.closed = False
-        # One lock over a count, its write and its publish: this process's presence events leave
-        # in the order of its commits (an online overtaken by the matching offline would stick).
-        self.lock = threading.Lock()
+        self._lock = threading.Lock()  # over sockets_of, for a count whose write never started
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="presence-heartbeat", daemon=True)
+
+    def step(self, key: "UserKey", step: int) -> int:
+        """Add `step` sockets of a user; returns how many this process holds now."""
+        with self._lock:
+            count = max(0, self.sockets_of[key] + step)
+            if count:
+                self.sockets_of[key] = count
+            else:
+                self.sockets_of.pop(key, None)
+            return count
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return dict(self.sockets_of)
 
     def start(self) -> None:
         """Register, sweep what dead processes left, and heartbeat from now on."""
@@ -65,17 +83,15 @@ class Presence:
         if self._thread.is_alive():
             self._thread.join(timeout=10)
         chat = self.chat
-        with self.lock:
+        try:
+            with chat.write() as tx:
+                self.closed = True  # counts after this one stay in memory
+                keys = set(presence_rows.users_of(tx.db, [self.process_id]))
+                presence_rows.remove(tx.db, [self.process_id])
+                tx.events += _announcements(chat, _settle(chat, tx.db, keys))
+        except sqlite3.Error:
             self.closed = True
-            try:
-                with chat.write() as tx:
-                    keys = set(presence_rows.users_of(tx.db, [self.process_id]))
-                    presence_rows.remove(tx.db, [self.process_id])
-                    changed = _settle(chat, tx.db, keys)
-            except sqlite3.Error:
-                log.exception("presence: could not remove this process's rows; others will sweep them")
-                return
-            _announce(chat, changed)
+            log.exception("presence: could not remove this process's rows; others will sweep them")
 
     def _run(self) -> None:
         interval = self.chat.settings.presence_heartbeat
@@ -88,45 +104,43 @@ class Presence:
                 self.chat.store.release()
 
 
-def _count(chat: Chat, service_sid: str, identity: str, step: int) -> None:
+def _count(chat: Chat, service_sid: str, identity: str, step: int) -> dict | None:
     key = (service_sid, identity)
     state = chat.presence
-    with state.lock:
-        count = max(0, state.sockets_of[key] + step)
-        if count:
-            state.sockets_of[key] = count
-        else:
-            state.sockets_of.pop(key, None)
-        if state.closed:
-            return
-        try:
-            with chat.write() as tx:
-                if state.resync or not presence_rows.beat(tx.db, state.process_id, time.time()):
-                    keys = _register(chat, tx.db)
-                else:
-                    presence_rows.set_count(tx.db, state.process_id, service_sid, identity, count)
-                    keys = {key}
-                changed = _settle(chat, tx.db, keys)
-        except sqlite3.Error:
-            # The socket still counts in memory; the next heartbeat writes it.
-            state.resync = True
-            log.exception("presence: could not record a socket of %s; the next heartbeat will", identity)
-            return
-        state.resync = False
-        _announce(chat, changed)
+    counted = False
+    try:
+        with chat.write() as tx:
+            count = state.step(key, step)
+            counted = True
+            if state.closed:
+                return None
+            if _needs_register(state, tx.db):
+                keys = _register(chat, tx.db)
+            else:
+                presence_rows.set_count(tx.db, state.process_id, service_sid, identity, count)
+                keys = {key}
+            tx.events += _announcements(chat, _settle(chat, tx.db, keys))
+            return user_rows.get(tx.db, service_sid, identity)
+    except sqlite3.Error:
+        # The socket still counts in memory; the next heartbeat writes it.
+        if not counted:
+            state.step(key, step)
+        state.resync = True
+        log.exception("presence: could not record a socket of %s; the next heartbeat will", identity)
+        return None
 
 
 def _beat(chat: Chat, first: bool = False) -> None:
     """Heartbeat; rewrite this process's rows if needed; sweep processes whose heartbeat is older
     than PRESENCE_TIMEOUT, taking offline the users nobody else holds a socket of."""
     state = chat.presence
-    with state.lock:
-        if state.closed:
-            return
+    try:
         with chat.write() as tx:
+            if state.closed:
+                return
             now = time.time()
             keys: set[UserKey] = set()
-            if state.resync or not presence_rows.beat(tx.db, state.process_id, now):
+            if _needs_register(state, tx.db, now):
                 keys |= _register(chat, tx.db)
             dead = presence_rows.stale(tx.db, now - chat.settings.presence_stale_after)
             if dead:
@@ -135,14 +149,22 @@ def _beat(chat: Chat, first: bool = False) -> None:
                 log.info("presence: swept %d server process(es) that stopped heartbeating", len(dead))
             if first:
                 keys |= set(presence_rows.online_without_sockets(tx.db))
-            changed = _settle(chat, tx.db, keys)
-        state.resync = False
-        _announce(chat, changed)
+            tx.events += _announcements(chat, _settle(chat, tx.db, keys))
+    except sqlite3.Error:
+        state.resync = True
+        raise
+
+
+def _needs_register(state: Presence, db, now: float | None = None) -> bool:
+    """Whether this process's rows must be rewritten (after a failed write, or when it was swept);
+    a live row gets its heartbeat. Clears the flag: a failed COMMIT sets it again."""
+    resync, state.resync = state.resync, False
+    return not presence_rows.beat(db, state.process_id, now or time.time()) or resync
 
 
 def _register(chat: Chat, db) -> set[UserKey]:
     state = chat.presence
-    return presence_rows.register(db, state.process_id, time.time(), dict(state.sockets_of))
+    return presence_rows.register(db, state.process_id, time.time(), state.snapshot())
 
 
 def _settle(chat: Chat, db, keys: set[UserKey]) -> list[dict]:
@@ -165,12 +187,19 @@ def _settle(chat: Chat, db, keys: set[UserKey]) -> list[dict]:
     return changed
 
 
-def _announce(chat: Chat, rows: list[dict]) -> None:
-    for row in rows:
-        data = {**users.serialize(chat, row, single=True), "update_reasons": ["online"]}
-        # Only the user's own sockets and those subscribed to the user hear it (as in Twilio): a
-        # service-wide broadcast would make N sockets connecting cost N x N deliveries.
-        common.ephemeral(chat, row["service_sid"], SUBSCRIBERS, row["identity"], "userUpdated", data)
+def _announcements(chat: Chat, rows: list[dict]) -> list[Event]:
+    # Only the user's own sockets and those subscribed to the user hear it (as in Twilio): a
+    # service-wide broadcast would make N sockets connecting cost N x N deliveries.
+    return [
+        common.ephemeral(
+            row["service_sid"],
+            SUBSCRIBERS,
+            row["identity"],
+            "userUpdated",
+            {**users.serialize(chat, row, single=True), "update_reasons": ["online"]},
+        )
+        for row in rows
+    ]
 
 
 def typing(chat: Chat, actor: Actor, service_sid: str, channel_key: str) -> None:
@@ -194,4 +223,4 @@ def typing(chat: Chat, actor: Actor, service_sid: str, channel_key: str) -> None
         "timeout": service_row["typing_indicator_timeout"] + 1,
     }
     scope, target = common.channel_scope(channel_row)
-    common.ephemeral(chat, service_sid, scope, target, "typingStarted", data)
+    chat.bus.publish([common.ephemeral(service_sid, scope, target, "typingStarted", data)])

@@ -5,6 +5,7 @@ import json
 import logging
 
 from ..errors import ChatError
+from ..pool import blocking
 from . import transport
 from .outbox import wanted
 from .params import common, form
@@ -30,13 +31,14 @@ def call(settings, service_row: dict, actor, event: str, params: dict) -> dict:
     sent = form({**common(service_row, actor, event), **params})
     attempts = 1 + max(0, service_row["pre_webhook_retry_count"])
     for attempt in range(attempts):
-        reply = transport.send(
-            service_row["webhook_method"],
-            url,
-            {**sent, "RetryCount": str(attempt)},
-            settings.auth_token,
-            settings.webhook_timeout,
-        )
+        with blocking():  # up to WEBHOOK_TIMEOUT: other sockets' commands go on meanwhile
+            reply = transport.send(
+                service_row["webhook_method"],
+                url,
+                {**sent, "RetryCount": str(attempt)},
+                settings.auth_token,
+                settings.webhook_timeout,
+            )
         log.info("pre-event %s to %s: %s in %d ms", event, url, reply.describe(), reply.latency_ms)
         if reply.status is not None and reply.status not in RETRY_ON:
             break

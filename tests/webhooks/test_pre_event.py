@@ -93,6 +93,25 @@ def test_a_timeout_allows_unchanged_when_failing_open(server_factory, receiver_f
     assert [m["body"] for m in messages(alice)] == ["slow"]
 
 
+def test_a_slow_hook_holds_up_only_the_command_waiting_for_it(server_factory, receiver_factory, ws_factory):
+    """Even with one command thread, a send waiting for its hook steps aside: other sockets'
+    commands are answered meanwhile."""
+    server = server_factory(command_threads=1, webhook_timeout=5)
+    receiver = receiver_factory()
+    alice, bob = ws_factory("alice", live=server), ws_factory("bob", live=server)
+    alice.call("channel.create", uniqueName="room")
+    alice.call("channel.join", channel="room")
+    configure(server, pre_webhook_url=receiver.url())
+    receiver.hold()
+    alice.send_raw(json.dumps({"id": 1, "cmd": "message.send", "args": {"channel": "room", "body": "slow"}}))
+    receiver.wait_arrived(1)
+    assert bob.call("channel.get", channel="room")["unique_name"] == "room"
+    assert 1 not in alice.replies  # still waiting for the hook
+    receiver.release()
+    assert alice.request("messages.page", channel="room")["result"]["items"][0]["body"] == "slow"
+    assert alice.replies.pop(1)["result"]["body"] == "slow"
+
+
 def test_a_receiver_that_is_down_counts_as_a_failure(server, receiver, room):
     alice, _ = room
     configure(server, pre_webhook_url=receiver.url())
