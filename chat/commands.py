@@ -67,10 +67,7 @@ def channel_view(chat: Chat, row: dict, identity: str) -> dict:
 
 # --- session ------------------------------------------------------------------------------
 def connect(conn) -> dict:
-    users.ensure(conn.chat, conn.service_sid, conn.identity)
     row = presence.connected(conn.chat, conn.service_sid, conn.identity)  # online now
-    if row is None:  # not counted in SQLite yet: the heartbeat will
-        row = users.get(conn.chat, conn.service_sid, conn.identity)
     return users.serialize(conn.chat, row, single=True)
 
 

@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 
 from ..context import Actor, Chat
 from ..errors import forbidden
@@ -23,10 +24,10 @@ TYPING_THROTTLE = 1.0  # seconds between two typingStarted of one member
 UserKey = tuple[str, str]  # (service_sid, identity)
 
 
-def connected(chat: Chat, service_sid: str, identity: str) -> dict | None:
-    """Count a socket of `identity`; the user goes online when it is their first in any process.
-    Returns the user's row as it is once the socket counts (None if the count is not written yet)."""
-    return _count(chat, service_sid, identity, +1)
+def connected(chat: Chat, service_sid: str, identity: str) -> dict:
+    """Count a socket of `identity`, creating the user on first sight; the user goes online when
+    it is their first socket in any process. Returns the user's row as it is now."""
+    return _count(chat, service_sid, identity, +1) or users.ensure(chat, service_sid, identity)
 
 
 def disconnected(chat: Chat, service_sid: str, identity: str) -> None:
@@ -88,7 +89,7 @@ class Presence:
                 self.closed = True  # counts after this one stay in memory
                 keys = set(presence_rows.users_of(tx.db, [self.process_id]))
                 presence_rows.remove(tx.db, [self.process_id])
-                tx.events += _announcements(chat, _settle(chat, tx.db, keys))
+                tx.events += _announcements(chat, _settle(tx.db, keys).values())
         except sqlite3.Error:
             self.closed = True
             log.exception("presence: could not remove this process's rows; others will sweep them")
@@ -105,22 +106,29 @@ class Presence:
 
 
 def _count(chat: Chat, service_sid: str, identity: str, step: int) -> dict | None:
+    """The user's row once the socket counts; None if SQLite could not be written."""
     key = (service_sid, identity)
     state = chat.presence
     counted = False
     try:
         with chat.write() as tx:
+            services: dict[str, dict | None] = {}
+            user = None
+            if step > 0:
+                services[service_sid] = service_row = common.service(chat, tx.db, service_sid)
+                user = common.ensure_user(chat, tx, service_row, identity)
             count = state.step(key, step)
             counted = True
             if state.closed:
-                return None
+                return user
             if _needs_register(state, tx.db):
                 keys = _register(chat, tx.db)
             else:
                 presence_rows.set_count(tx.db, state.process_id, service_sid, identity, count)
                 keys = {key}
-            tx.events += _announcements(chat, _settle(chat, tx.db, keys))
-            return user_rows.get(tx.db, service_sid, identity)
+            changed = _settle(tx.db, keys, services)
+            tx.events += _announcements(chat, changed.values())
+            return changed.get(key, user)
     except sqlite3.Error:
         # The socket still counts in memory; the next heartbeat writes it.
         if not counted:
@@ -149,7 +157,7 @@ def _beat(chat: Chat, first: bool = False) -> None:
                 log.info("presence: swept %d server process(es) that stopped heartbeating", len(dead))
             if first:
                 keys |= set(presence_rows.online_without_sockets(tx.db))
-            tx.events += _announcements(chat, _settle(chat, tx.db, keys))
+            tx.events += _announcements(chat, _settle(tx.db, keys).values())
     except sqlite3.Error:
         state.resync = True
         raise
@@ -167,27 +175,28 @@ def _register(chat: Chat, db) -> set[UserKey]:
     return presence_rows.register(db, state.process_id, time.time(), state.snapshot())
 
 
-def _settle(chat: Chat, db, keys: set[UserKey]) -> list[dict]:
+def _settle(db, keys: set[UserKey], services: dict | None = None) -> dict[UserKey, dict]:
     """Make `is_online` say whether any process holds a socket of each user; returns the rows
-    that changed. Services without reachability are left alone, as Twilio does."""
-    reachable: dict[str, bool] = {}
-    changed = []
-    for service_sid, identity in sorted(keys):
-        if service_sid not in reachable:
-            service_row = service_rows.get(db, service_sid)
-            reachable[service_sid] = bool(service_row and service_row["reachability_enabled"])
-        if not reachable[service_sid]:
+    that changed, as they are now. Services without reachability are left alone, as Twilio does.
+    `services` holds the service rows already read (and gets those read here)."""
+    services = {} if services is None else services
+    changed = {}
+    for key in sorted(keys):
+        service_sid, identity = key
+        if service_sid not in services:
+            services[service_sid] = service_rows.get(db, service_sid)
+        service_row = services[service_sid]
+        if not (service_row and service_row["reachability_enabled"]):
             continue
         row = user_rows.get(db, service_sid, identity)
         online = presence_rows.total(db, service_sid, identity) > 0
         if row is None or bool(row["is_online"]) == online:
             continue
-        user_rows.update(db, row["sid"], {"is_online": int(online)})
-        changed.append(user_rows.get(db, service_sid, identity))
+        changed[key] = {**row, **user_rows.update(db, row["sid"], {"is_online": int(online)})}
     return changed
 
 
-def _announcements(chat: Chat, rows: list[dict]) -> list[Event]:
+def _announcements(chat: Chat, rows: Iterable[dict]) -> list[Event]:
     # Only the user's own sockets and those subscribed to the user hear it (as in Twilio): a
     # service-wide broadcast would make N sockets connecting cost N x N deliveries.
     return [

@@ -29,8 +29,11 @@ def create(db, service_sid: str, identity: str, role_sid: str, friendly_name=Non
     return row
 
 
-def update(db, sid: str, changes: dict) -> None:
-    update_row(db, "users", sid, {**changes, "date_updated": now_iso()})
+def update(db, sid: str, changes: dict) -> dict:
+    """Returns the columns written (the changes and the new date_updated)."""
+    changes = {**changes, "date_updated": now_iso()}
+    update_row(db, "users", sid, changes)
+    return changes
 
 
 def delete(db, sid: str) -> None:
