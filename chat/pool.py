@@ -11,6 +11,7 @@ with `blocking()`, letting another thread run meanwhile, up to `size` threads in
 import collections
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -23,35 +24,46 @@ class Pool:
     def __init__(self, running: int, size: int):
         self._running_max = running
         self._size = max(size, running)
-        self._calls: collections.deque[Callable[[], None] | None] = collections.deque()
+        self._calls: collections.deque[Callable[[], None]] = collections.deque()
         self._cond = threading.Condition(threading.Lock())
         self._threads: list[threading.Thread] = []
         self._idle = 0  # threads waiting for a call and not yet woken
+        self._waking = 0  # threads woken or started that have not taken a call yet
         self._running = 0  # threads in a call, less those stepped aside in blocking()
+        self._stopping = False
 
     def submit(self, call: Callable[[], None]) -> None:
         with self._cond:
             self._calls.append(call)
             self._wake()
 
-    def stop(self) -> None:
-        """Run what is queued, then end every thread."""
+    def stop(self, timeout: float = 5.0) -> None:
+        """Run what is queued, then end every thread (those a blocked call starts meanwhile too)."""
         with self._cond:
-            threads = list(self._threads)
-            self._calls.extend([None] * len(threads))
+            self._stopping = True
+            self._waking += self._idle
             self._idle = 0
             self._cond.notify_all()
-        for thread in threads:
-            thread.join(timeout=5)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._cond:
+                alive = [thread for thread in self._threads if thread.is_alive()]
+            if not alive:
+                return
+            alive[0].join(timeout=max(0.0, deadline - time.monotonic()))
 
     def _wake(self) -> None:
-        """Under the lock: wake an idle thread, or start one, if a queued call may run now."""
-        if not self._calls or self._running >= self._running_max:
+        """Under the lock: wake an idle thread, or start one, if a queued call may run now.
+        (Threads on their way count as running: else each call queued before the woken thread
+        gets there would start another.)"""
+        if not self._calls or self._running + self._waking >= self._running_max:
             return
         if self._idle:
             self._idle -= 1
+            self._waking += 1
             self._cond.notify()
         elif len(self._threads) < self._size:
+            self._waking += 1
             thread = threading.Thread(target=self._run, name=f"ws-command-{len(self._threads)}", daemon=True)
             self._threads.append(thread)
             thread.start()
@@ -59,14 +71,16 @@ class Pool:
     def _run(self) -> None:
         _current.pool = self
         with self._cond:
+            self._waking -= 1
             while True:
                 # A thread that finished a call takes the next one itself: no hand-off.
                 while not self._calls or self._running >= self._running_max:
+                    if self._stopping and not self._calls:
+                        return
                     self._idle += 1
-                    self._cond.wait()  # whoever wakes us took us off the idle count
+                    self._cond.wait()
+                    self._waking -= 1  # whoever woke us took us off the idle count
                 call = self._calls.popleft()
-                if call is None:
-                    return
                 self._running += 1
                 self._cond.release()
                 try:
