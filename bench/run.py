@@ -180,7 +180,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ns", default="500")
     parser.add_argument(
-        "--ladder", default="8000,16000,32000,48000,64000,80000,96000,112000,128000", help="deliveries per second"
+        "--ladder",
+        default="8000,16000,24000,32000,40000,48000,56000,64000,72000,80000,96000,112000,128000",
+        help="deliveries per second",
     )
     parser.add_argument("--peers", default="fsio-threading,fsio-gevent,sock-gthread,node-socketio")
     parser.add_argument("--modes", default="chat-1w,chat-3w-redis")

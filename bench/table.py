@@ -1,6 +1,7 @@
 """One table from `make bench` results files (JSON lines from the load generator and
 store_bench.py; with several files, later runs replace earlier ones): fan-out ceilings at the
-ladder's N, connect time and idle memory at the idle pass's N, and the storage figures, with our
+ladder's N (with the load generator's CPU there: near 100%, the generator is the limit, not the
+server), connect time and idle memory at the idle pass's N, and the storage figures, with our
 targets checked."""
 
 import json
@@ -29,9 +30,9 @@ def main(paths: list[str]) -> None:
     best = {label: ceiling(by[label][ladder_n]) if ladder_n in by[label] else None for label in labels}
     print(
         f"| server | ceiling deliveries/s (N={ladder_n}) | = sends/s | p50 / p99 ms | next step | "
-        f"connect {idle_n} sockets | RSS per idle socket |"
+        f"generator / server CPU % at the ceiling | connect {idle_n} sockets | RSS per idle socket |"
     )
-    print("|---|---:|---:|---|---|---:|---:|")
+    print("|---|---:|---:|---|---|---|---:|---:|")
     for label in labels:
         run = by[label].get(ladder_n)
         top = best[label]
@@ -44,6 +45,7 @@ def main(paths: list[str]) -> None:
             f"{top['rate_sent']:,.0f}" if top else "-",
             f"{top['p50_ms']:.1f} / {top['p99_ms']:.1f}" if top else "-",
             f"{nxt['rate'] * ladder_n:,.0f}/s: p99 {nxt['p99_ms']} ms, {nxt['lost']} lost" if nxt else "(top)",
+            f"{top['gen_cpu_pct']:.0f} / {top.get('srv_cpu_pct', 0):.0f}" if top else "-",
             f"{idle['connect_wall_s']:.2f} s ({idle['connected']}/{idle_n})" if "connect_wall_s" in idle else "-",
             f"{idle['rss_per_conn_kb']:.0f} KB" if "rss_per_conn_kb" in idle else "-",
         ]
