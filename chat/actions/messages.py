@@ -20,9 +20,14 @@ def serialize(chat: Chat, row: dict, media: dict | None = None, base: str | None
     return serializers.message(row, chat.api_base if base is None else base, chat.settings.account_sid, media)
 
 
-def _require_member(db, actor: Actor, channel_row: dict) -> None:
-    if actor.identity is not None and not common.member_of(db, channel_row["sid"], actor.identity):
+def _require_member(db, actor: Actor, channel_row: dict) -> dict | None:
+    """The actor's member row (None for the account, which needs none), or 50400."""
+    if actor.identity is None:
+        return None
+    member = common.member_of(db, channel_row["sid"], actor.identity)
+    if member is None:
         raise forbidden(f"User {actor.identity} is not a member of channel {channel_row['sid']}", 50400)
+    return member
 
 
 class _HookFirst(Exception):
@@ -53,28 +58,28 @@ def send(
     author = common.text(author, "From") or "system"
     event = "onMediaMessageSend" if media_sid else "onMessageSend"
 
-    def checked(db) -> tuple[dict, dict | None]:
-        """The channel and media, once the sender may send there (404/403/429 otherwise)."""
+    def checked(db) -> tuple[dict, dict | None, dict | None]:
+        """The channel, media and sender's membership, once the sender may send there
+        (404/403/429 otherwise)."""
         channel_row = common.channel(db, service_sid, channel_key)
-        _require_member(db, actor, channel_row)
+        member = _require_member(db, actor, channel_row)
         chat.channel_rate.take(channel_row["sid"])
         media = None
         if media_sid:
             media = message_rows.get_media(db, service_sid, media_sid)
             if media is None:
                 raise bad_request(f"Media {media_sid} not found", 20001)
-        return channel_row, media
+        return channel_row, media, member
 
-    def write(tx, service_row: dict, channel_row: dict, media: dict | None) -> dict:
+    def write(tx, service_row: dict, channel_row: dict, media: dict | None, member: dict | None) -> dict:
+        """`member` as read in this transaction; None to read it here (after the hook's wait)."""
         channel_sid = channel_row["sid"]
         stamp = date_created or now_iso()
         index = channel_rows.take_index(tx.db, channel_sid, stamp)
         if index is None:  # removed since it was looked up
             raise not_found(f"Channel {channel_sid} not found", 50300)
         if actor.identity is not None:  # membership and roles may have changed too
-            member = common.member_of(tx.db, channel_sid, actor.identity)
-            if member is None:
-                raise forbidden(f"User {actor.identity} is not a member of channel {channel_sid}", 50400)
+            member = member or _require_member(tx.db, actor, channel_row)
             permission = "sendMediaMessage" if media else "sendMessage"
             common.require(tx.db, service_row, actor, permission, channel_sid, member)
         row = message_rows.new_row(service_sid, channel_sid, index, author, body or "", attrs, media_sid, stamp)
@@ -95,7 +100,7 @@ def send(
             return write(tx, service_row, *checked(tx.db))
     except _HookFirst as first:
         service_row = first.service_row
-    channel_row, media = checked(chat.store.db())
+    channel_row, media, _ = checked(chat.store.db())
     params = {"ChannelSid": channel_row["sid"], "Body": body or "", "Attributes": attrs, "From": author}
     answer = common.pre_event(chat, actor, service_row, event, params)
     changed = hook_params.pick(answer, params, {"Body": "body", "Attributes": "attributes", "From": "author"})
@@ -104,7 +109,7 @@ def send(
         attrs = common.attributes(changed.get("attributes", attrs))
         author = common.text(changed.get("author", author), "From") or author
     with chat.write() as tx:
-        row = write(tx, service_row, channel_row, media)
+        row = write(tx, service_row, channel_row, media, None)
     return row
 
 

@@ -7,11 +7,11 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable
 
 from ..context import Actor, Chat
 from ..errors import forbidden
-from ..events import SUBSCRIBERS, Event
+from ..events import SUBSCRIBERS
+from ..store import Tx
 from ..store import presence as presence_rows
 from ..store import services as service_rows
 from ..store import users as user_rows
@@ -89,7 +89,7 @@ class Presence:
                 self.closed = True  # counts after this one stay in memory
                 keys = set(presence_rows.users_of(tx.db, [self.process_id]))
                 presence_rows.remove(tx.db, [self.process_id])
-                tx.events += _announcements(chat, _settle(tx.db, keys).values())
+                _settle(chat, tx, keys)
         except sqlite3.Error:
             self.closed = True
             log.exception("presence: could not remove this process's rows; others will sweep them")
@@ -126,9 +126,7 @@ def _count(chat: Chat, service_sid: str, identity: str, step: int) -> dict | Non
             else:
                 presence_rows.set_count(tx.db, state.process_id, service_sid, identity, count)
                 keys = {key}
-            changed = _settle(tx.db, keys, services)
-            tx.events += _announcements(chat, changed.values())
-            return changed.get(key, user)
+            return _settle(chat, tx, keys, services).get(key, user)
     except sqlite3.Error:
         # The socket still counts in memory; the next heartbeat writes it.
         if not counted:
@@ -157,7 +155,7 @@ def _beat(chat: Chat, first: bool = False) -> None:
                 log.info("presence: swept %d server process(es) that stopped heartbeating", len(dead))
             if first:
                 keys |= set(presence_rows.online_without_sockets(tx.db))
-            tx.events += _announcements(chat, _settle(tx.db, keys).values())
+            _settle(chat, tx, keys)
     except sqlite3.Error:
         state.resync = True
         raise
@@ -175,40 +173,30 @@ def _register(chat: Chat, db) -> set[UserKey]:
     return presence_rows.register(db, state.process_id, time.time(), state.snapshot())
 
 
-def _settle(db, keys: set[UserKey], services: dict | None = None) -> dict[UserKey, dict]:
-    """Make `is_online` say whether any process holds a socket of each user; returns the rows
-    that changed, as they are now. Services without reachability are left alone, as Twilio does.
-    `services` holds the service rows already read (and gets those read here)."""
+def _settle(chat: Chat, tx: Tx, keys: set[UserKey], services: dict | None = None) -> dict[UserKey, dict]:
+    """Make `is_online` say whether any process holds a socket of each user, and queue a
+    userUpdated for each change on the transaction; returns the rows that changed, as they are
+    now. Services without reachability are left alone, as Twilio does. `services` holds the
+    service rows already read (and gets those read here)."""
     services = {} if services is None else services
     changed = {}
     for key in sorted(keys):
         service_sid, identity = key
         if service_sid not in services:
-            services[service_sid] = service_rows.get(db, service_sid)
+            services[service_sid] = service_rows.get(tx.db, service_sid)
         service_row = services[service_sid]
         if not (service_row and service_row["reachability_enabled"]):
             continue
-        row = user_rows.get(db, service_sid, identity)
-        online = presence_rows.total(db, service_sid, identity) > 0
+        row = user_rows.get(tx.db, service_sid, identity)
+        online = presence_rows.total(tx.db, service_sid, identity) > 0
         if row is None or bool(row["is_online"]) == online:
             continue
-        changed[key] = {**row, **user_rows.update(db, row["sid"], {"is_online": int(online)})}
+        changed[key] = row = {**row, **user_rows.update(tx.db, row["sid"], {"is_online": int(online)})}
+        # Only the user's own sockets and those subscribed to the user hear it (as in Twilio): a
+        # service-wide broadcast would make N sockets connecting cost N x N deliveries.
+        data = {**users.serialize(chat, row, single=True), "update_reasons": ["online"]}
+        tx.events.append(common.ephemeral(service_sid, SUBSCRIBERS, identity, "userUpdated", data))
     return changed
-
-
-def _announcements(chat: Chat, rows: Iterable[dict]) -> list[Event]:
-    # Only the user's own sockets and those subscribed to the user hear it (as in Twilio): a
-    # service-wide broadcast would make N sockets connecting cost N x N deliveries.
-    return [
-        common.ephemeral(
-            row["service_sid"],
-            SUBSCRIBERS,
-            row["identity"],
-            "userUpdated",
-            {**users.serialize(chat, row, single=True), "update_reasons": ["online"]},
-        )
-        for row in rows
-    ]
 
 
 def typing(chat: Chat, actor: Actor, service_sid: str, channel_key: str) -> None:
