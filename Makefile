@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 
-.PHONY: run serve test lint format bench bench-rest clean
+.PHONY: run serve test test-sqlite test-postgres lint format bench bench-rest clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -33,8 +33,14 @@ $(AXE): tests/e2e/axe/package.json tests/e2e/axe/package-lock.json
 	npm ci --prefix tests/e2e/axe --no-audit --no-fund --ignore-scripts
 	touch $@
 
-test: $(VENV)/.dev $(AXE)  ## every test, browser tests included (needs Debian's chromium: see .ci/run)
-	$(PY) -m pytest
+# Every test runs on both backends: SQLite, then PostgreSQL (TEST_POSTGRES_URL, default the local server).
+test: test-sqlite test-postgres  ## every test on both backends, browser tests included (needs Debian's chromium and PostgreSQL: see .ci/run)
+
+test-sqlite: $(VENV)/.dev $(AXE)
+	TEST_DATABASE=sqlite $(PY) -m pytest
+
+test-postgres: $(VENV)/.dev $(AXE)
+	TEST_DATABASE=postgres $(PY) -m pytest
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -48,6 +48,12 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
+        if isinstance(error, app.extensions["chat"].store.unavailable):
+            # The database is away (PostgreSQL restarting, SQLite's disk full): nothing was
+            # acknowledged, so the client may try again; the pool reconnects by itself.
+            app.logger.error("database unavailable: %s", type(error).__name__)
+            body = ChatError(503, 20503, "Service unavailable: the database is not answering; try again").to_dict()
+            return jsonify(body), 503
         app.logger.exception("unhandled error")
         return jsonify(ChatError(500, 20500, "Internal server error").to_dict()), 500
 

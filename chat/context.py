@@ -10,8 +10,8 @@ from .ratelimit import ChannelRate
 from .reactor import Reactor
 from .redis_bus import RedisBus
 from .settings import Settings
-from .store import Store, migrate, services
 from .store import events as event_log
+from .store import open_store, services
 from .webhooks import Webhooks
 
 
@@ -38,9 +38,10 @@ class Chat:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.store = Store(settings.database_path, settings.sqlite_synchronous)
+        self.store = open_store(
+            settings.database_path, settings.database_url, settings.threads, settings.sqlite_synchronous
+        )
         db = self.store.db()
-        migrate(db)
         with self.store.write():
             services.ensure(self.store.db(), settings.account_sid, settings.service_sid)
         # Every WebSocket, read and written; commands on a pool that can grow to WEB_THREADS.
@@ -61,7 +62,7 @@ class Chat:
         self.base_url = settings.public_url.rstrip("/")
         self.api_base = f"{self.base_url}/v2"
         # Typing throttle, and presence: this process's sockets per user, shared with the other
-        # processes through SQLite, with a heartbeat thread (chat/actions/presence.py).
+        # processes through the database, with a heartbeat thread (chat/actions/presence.py).
         self.presence_lock = threading.Lock()
         self.last_typing: dict[tuple[str, str], float] = {}
         from .actions.presence import Presence  # here: chat.actions imports this module

@@ -27,6 +27,7 @@ class Settings:
     api_secret: str = field(repr=False)
     service_sid: str
     database_path: str = "chat.db"
+    database_url: str = field(default="", repr=False)  # PostgreSQL; carries a password
     port: int = 5000
     token_ttl: int = 3600
     app_name: str = "TwilioChatDemo"
@@ -128,6 +129,19 @@ def _text(raw: str) -> str:
     return raw.strip()
 
 
+def _database_url(raw: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict
+
+    url = raw.strip()
+    if not url.startswith(("postgres://", "postgresql://")):
+        raise ValueError("expected a postgres:// or postgresql:// URL")
+    try:
+        conninfo_to_dict(url)
+    except Exception:  # psycopg's message may quote the URL, password included
+        raise ValueError("expected a postgres:// or postgresql:// URL that libpq can read") from None
+    return url
+
+
 def _redis_url(raw: str) -> str:
     url = raw.strip()
     if not url.startswith(("redis://", "rediss://", "unix://")):
@@ -143,6 +157,7 @@ VARIABLES = {
     "TWILIO_IPM_SERVICE_SID": ("service_sid", _sid("IS")),
     "TWILIO_CHAT_SERVICE_SID": ("service_sid", _sid("IS")),
     "DATABASE_PATH": ("database_path", _text),
+    "DATABASE_URL": ("database_url", _database_url),
     "PORT": ("port", _int(1, 65535)),
     "TOKEN_TTL": ("token_ttl", _int(60, 86400)),
     "APP_NAME": ("app_name", _text),

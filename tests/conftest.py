@@ -1,10 +1,12 @@
-"""Shared fixtures: fresh settings and SQLite file per test, a real server on a free port,
-WebSocket clients that speak the protocol, and a real browser (Debian's chromium)."""
+"""Shared fixtures: fresh settings and database per test (a SQLite file, or a PostgreSQL schema
+with TEST_DATABASE=postgres), a real server on a free port, WebSocket clients that speak the
+protocol, and a real browser (Debian's chromium)."""
 
 import secrets
 import threading
 from dataclasses import replace
 
+import databases
 import pytest
 import requests
 from werkzeug.serving import make_server
@@ -23,8 +25,17 @@ def make_settings(tmp_path, **overrides) -> Settings:
         api_secret=secrets.token_urlsafe(32),
         service_sid=new_sid("IS"),
         database_path=str(tmp_path / "chat.db"),
+        database_url=databases.url_for(tmp_path) if databases.BACKEND == "postgres" else "",
     )
     return replace(base, **overrides)
+
+
+def pytest_report_header(config):
+    return f"database: {databases.BACKEND}"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    databases.drop_session_database()
 
 
 @pytest.fixture
@@ -61,7 +72,7 @@ class LiveServer:
         self.chat.close()
 
     def restart(self) -> None:
-        """Stop, then serve a new app on the same port and SQLite file (a process restart)."""
+        """Stop, then serve a new app on the same port and database (a process restart)."""
         self.stop()
         self.__init__(self.settings, self.port)
 

@@ -2,6 +2,7 @@
 group so a test can kill -9 the master and every worker at once."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,23 +24,55 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def procfile_command(root: Path, process: str = "web") -> str:
+    """The command line of one process type in the Procfile, as a Heroku-style host runs it."""
+    for line in (root / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == process:
+            return command.strip()
+    raise AssertionError(f"no {process}: line in the Procfile")
+
+
+def clone(destination: Path) -> Path:
+    """A copy of the project's tracked files, as `git clone` (or a deploy) leaves them."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, listed.decode().split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    return destination
+
+
 class GunicornServer:
-    def __init__(self, settings: Settings, workdir: Path, workers: int = 3, threads: int = 200, **env):
+    def __init__(
+        self,
+        settings: Settings,
+        workdir: Path,
+        workers: int = 3,
+        threads: int = 200,
+        machine: Path | None = None,
+        **env,
+    ):
+        """`machine`: a clone directory to run the Procfile's web command in, as a host would
+        (its own working directory, nothing shared on disk); else gunicorn.conf.py from here."""
         self.settings = settings
-        self.workdir = workdir  # no .env here: every setting comes from `env`
+        self.workdir = workdir  # the log goes here; no .env: every setting comes from `env`
+        self.machine = machine
         self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/ws"
         self.env = {
-            "PATH": os.environ["PATH"],
-            "PYTHONPATH": str(ROOT),
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+            **({} if machine else {"PYTHONPATH": str(ROOT)}),
             "TWILIO_ACCOUNT_SID": settings.account_sid,
             "TWILIO_AUTH_TOKEN": settings.auth_token,
             "TWILIO_API_KEY": settings.api_key,
             "TWILIO_API_SECRET": settings.api_secret,
             "TWILIO_IPM_SERVICE_SID": settings.service_sid,
             "DATABASE_PATH": settings.database_path,
+            "DATABASE_URL": settings.database_url,
             "PORT": str(self.port),
             "WEB_CONCURRENCY": str(workers),
             "WEB_THREADS": str(threads),
@@ -50,12 +83,18 @@ class GunicornServer:
         self.start()
 
     def start(self) -> None:
-        gunicorn = str(Path(sys.executable).parent / "gunicorn")
+        if self.machine:
+            command = ["sh", "-c", f"exec {procfile_command(self.machine)}"]
+            env = {**self.env, "GUNICORN_CMD_ARGS": "--access-logfile /dev/null", "PYTHONDONTWRITEBYTECODE": "1"}
+        else:
+            gunicorn = str(Path(sys.executable).parent / "gunicorn")
+            command = [gunicorn, "-c", str(ROOT / "gunicorn.conf.py"), "--access-logfile", "/dev/null", "app:app"]
+            env = self.env
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [gunicorn, "-c", str(ROOT / "gunicorn.conf.py"), "--access-logfile", "/dev/null", "app:app"],
-                cwd=self.workdir,
-                env=self.env,
+                command,
+                cwd=self.machine or self.workdir,
+                env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: kill() reaches every worker

@@ -2,7 +2,6 @@
 published to the sockets connected now, never stored or replayed."""
 
 import logging
-import sqlite3
 import threading
 import time
 import uuid
@@ -36,7 +35,7 @@ def disconnected(chat: Chat, service_sid: str, identity: str) -> None:
 
 
 class Presence:
-    """This process's share of presence: its sockets per user, kept in SQLite next to every other
+    """This process's share of presence: its sockets per user, kept in the database next to every other
     process's (chat/store/presence.py), and a heartbeat thread that also sweeps dead processes.
 
     The counter in memory is the truth for this process; the rows follow it. When a write fails
@@ -90,7 +89,7 @@ class Presence:
                 keys = set(presence_rows.users_of(tx.db, [self.process_id]))
                 presence_rows.remove(tx.db, [self.process_id])
                 _settle(chat, tx, keys)
-        except sqlite3.Error:
+        except chat.store.errors:
             self.closed = True
             log.exception("presence: could not remove this process's rows; others will sweep them")
 
@@ -99,14 +98,14 @@ class Presence:
         while not self._stopping.wait(interval):
             try:
                 _beat(self.chat)
-            except sqlite3.Error:
+            except self.chat.store.errors:
                 log.exception("presence heartbeat failed; trying again in %g s", interval)
             finally:
                 self.chat.store.release()
 
 
 def _count(chat: Chat, service_sid: str, identity: str, step: int) -> dict | None:
-    """The user's row once the socket counts; None if SQLite could not be written."""
+    """The user's row once the socket counts; None if the database could not be written."""
     key = (service_sid, identity)
     state = chat.presence
     counted = False
@@ -127,7 +126,7 @@ def _count(chat: Chat, service_sid: str, identity: str, step: int) -> dict | Non
                 presence_rows.set_count(tx.db, state.process_id, service_sid, identity, count)
                 keys = {key}
             return _settle(chat, tx, keys, services).get(key, user)
-    except sqlite3.Error:
+    except chat.store.errors:
         # The socket still counts in memory; the next heartbeat writes it.
         if not counted:
             state.step(key, step)
@@ -156,7 +155,7 @@ def _beat(chat: Chat, first: bool = False) -> None:
             if first:
                 keys |= set(presence_rows.online_without_sockets(tx.db))
             _settle(chat, tx, keys)
-    except sqlite3.Error:
+    except chat.store.errors:
         state.resync = True
         raise
 

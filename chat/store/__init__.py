@@ -1,6 +1,34 @@
-"""SQLite storage. No SQL lives outside this package."""
+"""Storage: SQLite by default, PostgreSQL when DATABASE_URL is set. No SQL lives outside this package."""
 
-from .db import Store, Tx
-from .schema import migrate
+import os
 
-__all__ = ["Store", "Tx", "migrate"]
+from dotenv import dotenv_values
+
+from .db import CommitError, Store, Tx
+
+
+def open_store(path: str = "chat.db", url: str = "", threads: int = 8, synchronous: str = "NORMAL") -> Store:
+    """PostgreSQL at `url` if given (waiting for it to answer), else the SQLite file at `path`;
+    migrated and ready."""
+    if url:
+        from .postgres import PostgresBackend
+
+        backend = PostgresBackend(url, threads)
+        backend.wait_until_reachable()
+    else:
+        from .sqlite import SqliteBackend
+
+        backend = SqliteBackend(path, synchronous)
+    store = Store(backend)
+    store.migrate()
+    return store
+
+
+def configured_database() -> tuple[str, str]:
+    """(DATABASE_PATH, DATABASE_URL) as the server reads them: the environment, then `.env`.
+    For command-line tools that open the database without the rest of the settings."""
+    env = {**dotenv_values(".env"), **os.environ}
+    return env.get("DATABASE_PATH") or "chat.db", env.get("DATABASE_URL") or ""
+
+
+__all__ = ["CommitError", "Store", "Tx", "configured_database", "open_store"]

@@ -1,83 +1,65 @@
-"""Connections and write transactions. The only place that opens SQLite or starts a transaction."""
+"""Connections and write transactions, on either backend. The only place that starts a transaction."""
 
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import sqlite_utils
-
-BUSY_TIMEOUT_MS = 10_000
-MAX_IDLE = 16  # pooled connections kept open between uses
 MAX_BATCH = 128  # bodies per group commit: bounds how long the first of them waits
 
 
 class Store:
-    """One SQLite file; a connection per thread while it reads; one writer connection for all writes.
+    """A database (chat/store/sqlite.py or chat/store/postgres.py): a connection per thread while
+    it reads; one writer connection for all writes.
 
-    A thread takes a connection from the pool on first use and gives it back with `release()`
-    when it is about to wait (a WebSocket between frames, a request when it ends). So open
-    connections, each with its own page cache, follow the threads at work, not the sockets.
+    A thread takes a connection from the backend's pool on first use and gives it back with
+    `release()` when it is about to wait (a WebSocket between frames, a request when it ends). So
+    open connections follow the threads at work, not the sockets.
 
     `with store.write() as tx:` is the one way to write, and it commits in groups: concurrent
-    writers of this process share one `BEGIN IMMEDIATE` transaction on the writer connection.
-    Their bodies run one at a time (a turn each), each inside its own SAVEPOINT, so an exception
-    rolls back that body alone. The writer whose body ends when no other is waiting for a turn
-    (or when the batch is full) COMMITs for all, hands every body's events to its `after_commit`
-    in commit order (so in seq order), then wakes the others: each `with` still returns only
-    after its changes are committed. Other processes wait on SQLite's lock (`busy_timeout`).
+    writers of this process share one write transaction on the writer connection (SQLite's
+    `BEGIN IMMEDIATE`, or PostgreSQL's write lock). Their bodies run one at a time (a turn each),
+    each inside its own SAVEPOINT, so an exception rolls back that body alone. The writer whose
+    body ends when no other is waiting for a turn (or when the batch is full) COMMITs for all,
+    hands every body's events to its `after_commit` in commit order (so in seq order), then wakes
+    the others: each `with` still returns only after its changes are committed. Other processes
+    wait for the lock.
     """
 
-    def __init__(self, path: str, synchronous: str = "NORMAL"):
-        self.path = path
-        self.synchronous = synchronous
+    def __init__(self, backend):
+        self.backend = backend
+        self.errors: tuple[type[BaseException], ...] = (*backend.errors, CommitError)
+        self.unavailable: tuple[type[BaseException], ...] = (*backend.unavailable, CommitError)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._idle: list[sqlite_utils.Database] = []
-        self._all_lock = threading.Lock()
-        self._writer: sqlite_utils.Database | None = None
+        self._writer = None
         self._turn = threading.Lock()  # held by the one body running on the writer connection
         self._batch: _Batch | None = None  # the open transaction's bodies, while there is one
         self._waiting = 0  # threads queued for a turn; the count must be exact, so under _count
         self._count = threading.Lock()
+        self.commits = 0  # group commits so far (a body's share of the work is what batching saves)
 
-    def db(self) -> sqlite_utils.Database:
-        """This thread's connection: from the pool, or opened; inside a write, the writer."""
+    @property
+    def name(self) -> str:
+        return self.backend.name
+
+    def db(self):
+        """This thread's connection: from the pool; inside a write, the writer."""
         local = self._local
         if getattr(local, "writing", False):
             return self._writer  # so that reads and writes inside a `with write()` body see the batch
         db = getattr(local, "db", None)
         if db is None:
-            with self._all_lock:
-                db = self._idle.pop() if self._idle else None
-            local.db = db = db or self._open()
+            local.db = db = self.backend.take()
         return db
 
     def release(self) -> None:
-        """Give this thread's connection back to the pool (or close it if the pool is full)."""
+        """Give this thread's connection back to the pool."""
         db = getattr(self._local, "db", None)
-        if db is None:
-            return
-        self._local.db = None
-        if db.conn.in_transaction:  # never expected: a write always ends in COMMIT or ROLLBACK
-            db.execute("ROLLBACK")
-        with self._all_lock:
-            if len(self._idle) < MAX_IDLE:
-                self._idle.append(db)
-                return
-            self._all.remove(db.conn)
-        db.conn.close()
+        if db is not None:
+            self._local.db = None
+            self.backend.give_back(db)
 
-    def _open(self) -> sqlite_utils.Database:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={self.synchronous}")
-        conn.execute("PRAGMA foreign_keys=ON")
-        with self._all_lock:
-            self._all.append(conn)
-        return sqlite_utils.Database(conn)
+    def migrate(self) -> None:
+        self.backend.migrate()
 
     @contextmanager
     def write(self, after_commit: Callable[[list], None] | None = None) -> Iterator["Tx"]:
@@ -93,10 +75,10 @@ class Store:
         with self._count:
             self._waiting -= 1
         try:
-            if self._writer is None:
-                self._writer = self._open()
+            if self._writer is None or self.backend.broken(self._writer):
+                self._writer = self.backend.connect()
             if self._batch is None:
-                self._writer.execute("BEGIN IMMEDIATE")  # may wait busy_timeout for another process
+                self.backend.begin(self._writer)  # may wait for another process's turn
                 self._batch = _Batch()
         except BaseException:
             self._turn.release()
@@ -123,7 +105,7 @@ class Store:
         if batch.error is not None:
             raise CommitError("the transaction failed to commit") from batch.error
 
-    def _end_turn(self, db: sqlite_utils.Database, batch: "_Batch") -> bool:
+    def _end_turn(self, db, batch: "_Batch") -> bool:
         """Pass the turn to a waiting writer (False), or end the batch: COMMIT and publish, or
         ROLLBACK if it failed (True)."""
         # A writer counted in _waiting is at most about to take the turn: passing it is safe.
@@ -135,13 +117,14 @@ class Store:
             if batch.error is None:
                 try:
                     db.execute("COMMIT")
+                    self.commits += 1
                 except BaseException as error:
                     batch.error = error
             if batch.error is None:
                 # One call per run of bodies with the same callback (usually all of them).
                 for after_commit, events in _runs(batch.bodies):
                     after_commit(events)
-            elif db.conn.in_transaction:
+            elif self.backend.in_transaction(db) and not self.backend.broken(db):
                 db.execute("ROLLBACK")
         finally:
             batch.done.set()
@@ -149,19 +132,14 @@ class Store:
         return True
 
     def close(self) -> None:
-        with self._all_lock:
-            for conn in self._all:
-                try:
-                    conn.close()
-                except sqlite3.ProgrammingError:
-                    pass
-            self._all.clear()
-            self._idle.clear()
-        self._writer = None
+        if self._writer is not None:
+            self._writer.conn.close()
+            self._writer = None
+        self.backend.close()
         self._local = threading.local()
 
 
-class CommitError(sqlite3.OperationalError):
+class CommitError(Exception):
     """The COMMIT of a group failed (or SQLite rolled the transaction back): nothing was written."""
 
 
@@ -192,7 +170,7 @@ def _runs(bodies: list[tuple]) -> Iterator[tuple[Callable[[list], None], list]]:
 class Tx:
     """What a write transaction carries: its connection and the events it will publish."""
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db):
         self.db = db
         self.events: list = []
 

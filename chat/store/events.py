@@ -5,11 +5,11 @@ from .db import rows
 
 
 def append(db, service_sid: str, scope: str, target: str | None, type: str, payload: str) -> int:
-    cursor = db.execute(
-        "INSERT INTO events (service_sid, scope, target, type, payload, date_created) VALUES (?, ?, ?, ?, ?, ?)",
+    return db.execute(
+        "INSERT INTO events (service_sid, scope, target, type, payload, date_created) VALUES (?, ?, ?, ?, ?, ?)"
+        " RETURNING seq",
         [service_sid, scope, target, type, payload, now_iso()],
-    )
-    return cursor.lastrowid
+    ).fetchone()[0]
 
 
 def since(db, service_sid: str, identity: str, after: int, limit: int) -> list[dict]:

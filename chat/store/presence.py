@@ -2,7 +2,8 @@
 
 A process is one Chat instance (a random id, not the OS pid). Each keeps one row per user it
 holds sockets of, with how many; a user is online while the rows of live processes exist.
-Heartbeats are Unix times (`time.time()`): processes sharing a SQLite file share a clock.
+Heartbeats are Unix times (`time.time()`): the machines of one deploy must keep their clocks in
+step (NTP), as they do on any host; a clock off by more than PRESENCE_TIMEOUT sweeps live processes.
 """
 
 from collections.abc import Iterable
@@ -22,10 +23,12 @@ def register(db, process_id: str, now: float, counts: dict[tuple[str, str], int]
         [process_id, now],
     )
     db.execute("DELETE FROM presence_sockets WHERE process_id = ?", [process_id])
-    db.conn.executemany(
-        "INSERT INTO presence_sockets (process_id, service_sid, identity, count) VALUES (?, ?, ?, ?)",
-        [(process_id, service_sid, identity, count) for (service_sid, identity), count in counts.items() if count > 0],
-    )
+    for (service_sid, identity), count in counts.items():
+        if count > 0:
+            db.execute(
+                "INSERT INTO presence_sockets (process_id, service_sid, identity, count) VALUES (?, ?, ?, ?)",
+                [process_id, service_sid, identity, count],
+            )
     return before | set(counts)
 
 

@@ -1,10 +1,15 @@
-"""The schema, created and migrated at start. Columns use Twilio's field names where SQL allows
-(`author` for `from`, `idx` for `index`). Times are ISO 8601 UTC strings with milliseconds."""
+"""The schema, created and migrated at start, the same on both backends. Columns use Twilio's
+field names where SQL allows (`author` for `from`, `idx` for `index`). Times are ISO 8601 UTC
+strings with milliseconds.
 
-import sqlite_utils
+A migration is SQL in SQLite's dialect, rewritten for PostgreSQL by `dialect.postgres_ddl`, or a
+dict with one script per backend where they cannot share one. Each runs once, in order, inside
+one transaction (the backends count them: chat/store/sqlite.py, chat/store/postgres.py).
+"""
 
-# Each migration runs once, in order, inside one transaction; PRAGMA user_version counts them.
-MIGRATIONS: list[str] = [
+from . import dialect
+
+MIGRATIONS: list[str | dict[str, str]] = [
     """
     CREATE TABLE services (
         sid TEXT PRIMARY KEY,
@@ -226,17 +231,9 @@ MIGRATIONS: list[str] = [
 ]
 
 
-def migrate(db: sqlite_utils.Database) -> None:
-    """Bring the schema up to date. Safe to run from several processes at once."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            for statement in script.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute(f"PRAGMA user_version={number}")
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
+def statements(migration: str | dict[str, str], backend: str) -> list[str]:
+    """The statements of one migration for `backend` ("sqlite" or "postgres")."""
+    script = migration[backend] if isinstance(migration, dict) else migration
+    if backend == "postgres" and not isinstance(migration, dict):
+        script = dialect.postgres_ddl(script)
+    return [statement for statement in script.split(";") if statement.strip()]

@@ -10,31 +10,23 @@ import time
 from datetime import timedelta
 
 import click
-from dotenv import dotenv_values
 
 from ..clock import iso, now
-from ..store import Store, migrate
+from ..store import Store, configured_database, open_store
 from ..store import webhook_deliveries as deliveries
 
 
-def _default_database() -> str:
-    return os.environ.get("DATABASE_PATH") or dotenv_values(".env").get("DATABASE_PATH") or "chat.db"
-
-
-def _store(database: str) -> Store:
-    store = Store(database)
-    migrate(store.db())
-    return store
-
-
 @click.group()
-@click.option("--database", default=_default_database, show_default="DATABASE_PATH", help="The SQLite file.")
+@click.option("--database", help="The SQLite file.  [default: DATABASE_PATH, or chat.db]")
+@click.option("--database-url", help="A PostgreSQL URL, used instead of the file.  [default: DATABASE_URL]")
 @click.pass_context
-def cli(context: click.Context, database: str) -> None:
+def cli(context: click.Context, database: str | None, database_url: str | None) -> None:
     """Post-event webhook deliveries: inspect them and send them again."""
-    if not os.path.exists(database):
-        raise click.UsageError(f"No database at {database}: pass --database or set DATABASE_PATH.")
-    context.obj = _store(database)
+    path, url = configured_database()
+    path, url = database or path, database_url or ("" if database else url)
+    if not url and not os.path.exists(path):
+        raise click.UsageError(f"No database at {path}: pass --database or set DATABASE_PATH (or DATABASE_URL).")
+    context.obj = open_store(path, url, threads=1)
     context.call_on_close(context.obj.close)
 
 

@@ -7,10 +7,10 @@ choose which process holds which socket."""
 
 import time
 
-import sqlite_utils
 import websocket
 from ws_client import WsClient
 
+from chat.store import open_store
 from chat.store import presence as presence_rows
 
 
@@ -27,12 +27,12 @@ def connect(live, identity: str) -> WsClient:
 
 
 def sockets_of(live, identity: str) -> int:
-    """The user's sockets counted in SQLite over every server process."""
-    db = sqlite_utils.Database(live.settings.database_path)
+    """The user's sockets counted in the database over every server process."""
+    store = open_store(live.settings.database_path, live.settings.database_url)
     try:
-        return presence_rows.total(db, live.settings.service_sid, identity)
+        return presence_rows.total(store.db(), live.settings.service_sid, identity)
     finally:
-        db.close()
+        store.close()
 
 
 def wait_until(condition, what: str, timeout: float = 10) -> None:

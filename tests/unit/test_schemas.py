@@ -16,6 +16,7 @@ from chat.actions import (
 )
 from chat.api.schemas import RESOURCES
 from chat.context import Actor, Chat
+from chat.store import services as service_rows
 
 ACCOUNT = Actor(None, "rest")
 BASE = "https://chat.example.com/v2"
@@ -30,7 +31,7 @@ def chat(settings):
 
 def rendered_resources(chat: Chat) -> dict[str, dict]:
     sid, account = chat.settings.service_sid, chat.settings.account_sid
-    service_row = chat.store.db()["services"].get(sid)
+    service_row = service_rows.get(chat.store.db(), sid)
     room = channels.create(chat, ACCOUNT, sid, unique_name="room")
     member = members.add(chat, ACCOUNT, sid, "room", "alice")
     message = messages.send(chat, ACCOUNT, sid, "room", body="hi")

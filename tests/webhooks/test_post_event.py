@@ -14,6 +14,7 @@ from webhook_receiver import configure, deliveries, wait_until
 from chat.actions import channels, messages
 from chat.context import Actor, Chat
 from chat.settings import Settings
+from chat.store import services as service_rows
 
 
 def rest_send(server, body, channel="room", **headers):
@@ -185,7 +186,7 @@ def _write_then_crash(settings: Settings, url: str) -> None:
     chat.webhooks.stop()  # so that nothing is sent before the crash
     configure_row = {"post_webhook_url": url, "webhook_filters": '["onMessageSent"]'}
     with chat.store.write() as tx:
-        tx.db["services"].update(settings.service_sid, configure_row)
+        service_rows.update(tx.db, settings.service_sid, configure_row)
     account = Actor(None, "rest", webhooks=True)
     channels.create(chat, account, settings.service_sid, unique_name="room")
     for number in range(3):

@@ -9,8 +9,12 @@ from webhook_receiver import configure, deliveries, wait_until
 
 
 def run(server, *args) -> str:
+    settings = server.settings
+    database = (
+        ["--database-url", settings.database_url] if settings.database_url else ["--database", settings.database_path]
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "chat.webhooks", "--database", server.settings.database_path, *args],
+        [sys.executable, "-m", "chat.webhooks", *database, *args],
         capture_output=True,
         text=True,
         timeout=60,
