@@ -52,8 +52,8 @@ format: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(PY) bench/run.py
 
-bench-rest: $(VENV)/.dev  ## REST creates/s through gunicorn and the newest page of a 1M-message channel
-	cd bench && ../$(PY) rest.py
+bench-rest: $(VENV)/.dev  ## REST creates/s through gunicorn and the newest page of a 1M-message channel, on both backends
+	cd bench && ../$(PY) rest.py --database sqlite && ../$(PY) rest.py --database postgres
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

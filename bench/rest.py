@@ -112,9 +112,11 @@ def creates(port: int, creds: dict, processes: int, connections: int, seconds: f
     }
 
 
-def bulk_load(database: str, count: int) -> None:
+def bulk_load(env: dict, count: int) -> None:
     """Append `count` messages to the `bench` channel directly, as the server would store them."""
-    db = sqlite3.connect(database)
+    if env.get("DATABASE_URL"):
+        return _bulk_load_postgres(env["DATABASE_URL"], count)
+    db = sqlite3.connect(env["DATABASE_PATH"])
     service_sid, channel_sid, first = db.execute(
         "SELECT service_sid, sid, next_index FROM channels WHERE unique_name = 'bench'"
     ).fetchone()
@@ -134,6 +136,36 @@ def bulk_load(database: str, count: int) -> None:
             [count, count, channel_sid],
         )
     db.close()
+
+
+def _bulk_load_postgres(url: str, count: int) -> None:
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        service_sid, channel_sid, first = db.execute(
+            "SELECT service_sid, sid, next_index FROM channels WHERE unique_name = 'bench'"
+        ).fetchone()
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        columns = "sid, service_sid, channel_sid, idx, author, body, date_created, date_updated"
+        with db.cursor().copy(f"COPY messages ({columns}) FROM STDIN") as copy:
+            for i in range(count):
+                copy.write_row(
+                    (
+                        "IM" + uuid.uuid4().hex,
+                        service_sid,
+                        channel_sid,
+                        first + i,
+                        "bot",
+                        f"message {first + i}",
+                        stamp,
+                        stamp,
+                    )
+                )
+        db.execute(
+            "UPDATE channels SET next_index = next_index + %s, messages_count = messages_count + %s WHERE sid = %s",
+            [count, count, channel_sid],
+        )
+        db.execute("ANALYZE messages")
 
 
 def newest_page(port: int, creds: dict, rounds: int) -> dict:
@@ -162,6 +194,7 @@ def main() -> None:
         "--workers", type=int, default=1, help="gunicorn workers (more than one share events through Redis)"
     )
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite", help="the storage backend")
     args = parser.parse_args()
 
     creds = credentials()
@@ -175,6 +208,11 @@ def main() -> None:
     }
     if args.workers > 1:
         env["REDIS_URL"] = args.redis_url
+    if args.database == "postgres":
+        from postgres_db import fresh_database_url
+
+        env["DATABASE_URL"] = fresh_database_url("rest")
+    print(f"backend: {args.database}", flush=True)
     port = int(env["PORT"])
     server = start_server(env)
     try:
@@ -184,7 +222,7 @@ def main() -> None:
     finally:
         stop_server(server)
     started = time.monotonic()
-    bulk_load(env["DATABASE_PATH"], args.messages)
+    bulk_load(env, args.messages)
     print(f"loaded {args.messages} messages in {time.monotonic() - started:.1f} s", flush=True)
     server = start_server(env)
     try:

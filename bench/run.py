@@ -79,7 +79,13 @@ def prepare_room(port: int, creds: dict, n: int) -> None:
     conn.close()
 
 
-MODES = {"chat-1w": {"WEB_CONCURRENCY": "1"}, "chat-3w-redis": {"WEB_CONCURRENCY": "3"}}
+# chat-3w-pg-redis: three server processes on one PostgreSQL database and one Redis, as three
+# machines would run them (here on one machine, behind one port).
+MODES = {
+    "chat-1w": {"WEB_CONCURRENCY": "1"},
+    "chat-3w-redis": {"WEB_CONCURRENCY": "3"},
+    "chat-3w-pg-redis": {"WEB_CONCURRENCY": "3"},
+}
 
 
 def run_ours(mode: str, n: int, rates: list[float], args, out: str) -> None:
@@ -94,8 +100,12 @@ def run_ours(mode: str, n: int, rates: list[float], args, out: str) -> None:
         "CHANNEL_ACTION_RATE": "0",  # measure delivery, not the per-channel limit
         **MODES[mode],
     }
-    if mode == "chat-3w-redis":
+    if mode in ("chat-3w-redis", "chat-3w-pg-redis"):
         env["REDIS_URL"] = args.redis_url
+    if mode == "chat-3w-pg-redis":
+        from postgres_db import fresh_database_url
+
+        env["DATABASE_URL"] = fresh_database_url(mode)
     server = subprocess.Popen(
         [
             os.path.join(VENV, "gunicorn"),
@@ -185,7 +195,7 @@ def main() -> None:
         help="deliveries per second",
     )
     parser.add_argument("--peers", default="fsio-threading,fsio-gevent,sock-gthread,node-socketio")
-    parser.add_argument("--modes", default="chat-1w,chat-3w-redis")
+    parser.add_argument("--modes", default="chat-1w,chat-3w-redis,chat-3w-pg-redis")
     parser.add_argument("--idle-n", type=int, default=1000, help="sockets for the connect/memory pass (0: skip)")
     parser.add_argument("--duration", type=float, default=5)
     parser.add_argument("--senders", type=int, default=10)

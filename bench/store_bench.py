@@ -24,13 +24,13 @@ ACCOUNT = Actor(None, "rest")
 FILL_BATCH = 20_000
 
 
-def fresh_chat(synchronous: str) -> Chat:
-    return Chat(fresh_settings("store-bench", sqlite_synchronous=synchronous))
+def fresh_chat(backend: str, synchronous: str = "NORMAL") -> Chat:
+    return Chat(fresh_settings("store-bench", backend, sqlite_synchronous=synchronous))
 
 
-def ingest(synchronous: str, threads: int, per_thread: int) -> float:
+def ingest(backend: str, synchronous: str, threads: int, per_thread: int) -> float:
     """Acknowledged messages/s: each send returns only after its transaction committed."""
-    chat = fresh_chat(synchronous)
+    chat = fresh_chat(backend, synchronous)
     sid = chat.settings.service_sid
     channels.create(chat, ACCOUNT, sid, unique_name="ingest")
     start = threading.Barrier(threads + 1)
@@ -54,7 +54,7 @@ def ingest(synchronous: str, threads: int, per_thread: int) -> float:
 
 def history(count: int, pages: int = 200) -> dict:
     """Fill a channel with `count` messages (bulk, no events), then time the newest page of 50."""
-    chat = fresh_chat("NORMAL")
+    chat = fresh_chat("sqlite")
     sid = chat.settings.service_sid
     channel = channels.create(chat, ACCOUNT, sid, unique_name="history")
     began = time.perf_counter()
@@ -89,14 +89,20 @@ def main() -> None:
     parser.add_argument("--threads", default="1,8,32", help="comma-separated counts of sending threads")
     parser.add_argument("--per-thread", type=int, default=2_000, help="per thread at 8 threads (scaled for others)")
     parser.add_argument("--synchronous", default="NORMAL,FULL", help="comma-separated SQLite modes")
+    parser.add_argument(
+        "--postgres", action=argparse.BooleanOptionalAction, default=True, help="ingest on PostgreSQL too"
+    )
     parser.add_argument("--out", help="append the results to this JSON-lines file")
     args = parser.parse_args()
     result = {"label": "store", "mode": "store"}
-    for synchronous in args.synchronous.upper().split(","):
+    runs = [("sqlite", mode, mode.lower()) for mode in args.synchronous.upper().split(",") if mode]
+    if args.postgres:
+        runs.append(("postgres", "NORMAL", "postgres"))
+    for backend, synchronous, name in runs:
         for threads in [int(count) for count in args.threads.split(",")]:
             # the same number of messages whatever the thread count, so that runs are comparable
             per_thread = max(1, args.per_thread * 8 // threads)
-            result[f"ingest_{synchronous.lower()}_{threads}t_per_s"] = round(ingest(synchronous, threads, per_thread))
+            result[f"ingest_{name}_{threads}t_per_s"] = round(ingest(backend, synchronous, threads, per_thread))
     if args.messages:
         result.update(history(args.messages))
     print(json.dumps(result), flush=True)

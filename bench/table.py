@@ -63,14 +63,27 @@ def main(paths: list[str]) -> None:
             print(f"- chat-1w / {peer}: {ours / rate(peer):.2f}x (target >= {target}x)")
     if ours:
         print(f"- chat-3w-redis / chat-1w: {rate('chat-3w-redis') / ours:.2f}x (target >= 1.8x)")
+        if rate("chat-3w-pg-redis"):
+            print(f"- chat-3w-pg-redis / chat-3w-redis: {rate('chat-3w-pg-redis') / rate('chat-3w-redis'):.2f}x")
     if store:
-        for mode in ("normal", "full"):
+        ingest = {}
+        for mode, name, target in (
+            ("normal", "SQLite, synchronous=NORMAL", ">= 5,000"),
+            ("full", "SQLite, synchronous=FULL", ">= 5,000"),
+            ("postgres", "PostgreSQL", ">= half of SQLite NORMAL"),
+        ):
             counts = sorted(int(key.split("_")[2][:-1]) for key in store if key.startswith(f"ingest_{mode}_"))
-            rates = " / ".join(f"{store[f'ingest_{mode}_{n}t_per_s']:,}" for n in counts)
+            if not counts:
+                continue
+            ingest[mode] = [store[f"ingest_{mode}_{n}t_per_s"] for n in counts]
+            rates = " / ".join(f"{value:,}" for value in ingest[mode])
             threads = " / ".join(map(str, counts))
-            print(
-                f"- persisted ingest, synchronous={mode.upper()}, {threads} sending threads: {rates} messages/s (target >= 5,000)"
+            print(f"- persisted ingest, {name}, {threads} sending threads: {rates} messages/s (target {target})")
+        if "postgres" in ingest and "normal" in ingest:
+            ratios = " / ".join(
+                f"{pg / lite:.2f}x" for pg, lite in zip(ingest["postgres"], ingest["normal"], strict=True)
             )
+            print(f"- PostgreSQL / SQLite NORMAL ingest: {ratios} (target >= 0.5x)")
         print(
             f"- newest page of 50 from {store['messages']:,} messages: p50 {store['page50_p50_ms']} ms, "
             f"p99 {store['page50_p99_ms']} ms (target < 5 ms)"

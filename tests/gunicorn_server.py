@@ -71,8 +71,13 @@ class GunicornServer:
             "TWILIO_API_KEY": settings.api_key,
             "TWILIO_API_SECRET": settings.api_secret,
             "TWILIO_IPM_SERVICE_SID": settings.service_sid,
-            "DATABASE_PATH": settings.database_path,
-            "DATABASE_URL": settings.database_url,
+            # Never both: a server on PostgreSQL that wrote a SQLite file would write it into its
+            # working directory, where the machine tests look for it.
+            **(
+                {"DATABASE_URL": settings.database_url}
+                if settings.database_url
+                else {"DATABASE_PATH": settings.database_path}
+            ),
             "PORT": str(self.port),
             "WEB_CONCURRENCY": str(workers),
             "WEB_THREADS": str(threads),
@@ -109,7 +114,7 @@ class GunicornServer:
     def _answers(self) -> bool:
         try:
             return requests.get(f"{self.url}/token", params={"identity": "probe"}, timeout=2).ok
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still loading the app
             return False
 
     def worker_pids(self) -> list[int]:

@@ -25,6 +25,7 @@ class TcpProxy:
     def stop(self) -> None:
         """Refuse new connections and cut the open ones (the database went away)."""
         if self._listener is not None:
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread (close alone would not)
             self._listener.close()
             self._listener = None
         with self._lock:
@@ -33,7 +34,6 @@ class TcpProxy:
                     sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
-                sock.close()
             self._open.clear()
 
     def _accept(self, listener: socket.socket) -> None:
@@ -64,3 +64,6 @@ class TcpProxy:
                     sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+            source.close()  # each socket is the source of one pipe: closed once, by it
+            with self._lock:
+                self._open.discard(source)

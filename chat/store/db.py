@@ -4,8 +4,6 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-MAX_BATCH = 128  # bodies per group commit: bounds how long the first of them waits
-
 
 class Store:
     """A database (chat/store/sqlite.py or chat/store/postgres.py): a connection per thread while
@@ -47,7 +45,9 @@ class Store:
         if getattr(local, "writing", False):
             return self._writer  # so that reads and writes inside a `with write()` body see the batch
         db = getattr(local, "db", None)
-        if db is None:
+        if db is None or self.backend.broken(db):  # a connection the database dropped is replaced
+            if db is not None:
+                self.release()
             local.db = db = self.backend.take()
         return db
 
@@ -84,19 +84,27 @@ class Store:
             self._turn.release()
             raise
         db, batch, tx = self._writer, self._batch, Tx(self._writer)
+        # The transaction's first body needs no savepoint: if it fails, the whole transaction goes.
+        # (Each statement is a round trip on PostgreSQL; a lone writer saves two per write.) The
+        # savepoints of later bodies are never released: COMMIT ends them all.
+        first, batch.used = not batch.used, True
         self._local.writing = True
         try:
-            db.execute("SAVEPOINT body")
+            if not first:
+                db.execute("SAVEPOINT body")
             yield tx
-            db.execute("RELEASE body")
         except BaseException:
             self._local.writing = False
             try:
-                db.execute("ROLLBACK TO body")
-                db.execute("RELEASE body")
-            except BaseException as error:  # SQLite ended the whole transaction (I/O error, disk full)
+                db.execute("ROLLBACK" if first else "ROLLBACK TO body")
+            except BaseException as error:  # the whole transaction ended (I/O error, disk full, connection lost)
                 batch.error = error
-            self._end_turn(db, batch)
+            if first and batch.error is None:
+                self._batch = None  # nothing else was in it: the next writer begins anew
+                batch.done.set()
+                self._turn.release()
+            else:
+                self._end_turn(db, batch)
             raise
         self._local.writing = False
         batch.bodies.append((after_commit, tx.events))
@@ -109,7 +117,7 @@ class Store:
         """Pass the turn to a waiting writer (False), or end the batch: COMMIT and publish, or
         ROLLBACK if it failed (True)."""
         # A writer counted in _waiting is at most about to take the turn: passing it is safe.
-        if self._waiting and len(batch.bodies) < MAX_BATCH and batch.error is None:
+        if self._waiting and len(batch.bodies) < self.backend.max_batch and batch.error is None:
             self._turn.release()
             return False
         self._batch = None
@@ -150,6 +158,7 @@ class _Batch:
         self.bodies: list[tuple[Callable[[list], None] | None, list]] = []
         self.done = threading.Event()
         self.error: BaseException | None = None
+        self.used = False  # a body has run in the transaction
 
 
 def _runs(bodies: list[tuple]) -> Iterator[tuple[Callable[[list], None], list]]:

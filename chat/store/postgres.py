@@ -98,6 +98,9 @@ class PostgresBackend:
     name = "postgres"
     errors = (psycopg.Error,)
     unavailable = (psycopg.OperationalError,)  # connection lost or refused, pool timeout
+    # Bodies per group commit. Each body after the first is a subtransaction (a savepoint); past
+    # 64 in one transaction PostgreSQL's snapshots overflow into pg_subtrans and slow every reader.
+    max_batch = 64
 
     def __init__(self, url: str, threads: int):
         self.url = url
@@ -122,7 +125,7 @@ class PostgresBackend:
                 psycopg.connect(self.url, connect_timeout=5).close()
                 break
             except psycopg.OperationalError as error:
-                reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+                reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
                 if time.monotonic() + delay > deadline:
                     raise SystemExit(f"PostgreSQL at {describe(self.url)} did not answer: {reason}") from None
                 log.warning(

@@ -16,6 +16,7 @@ class SqliteBackend:
     name = "sqlite"
     errors = (sqlite3.Error,)
     unavailable = (sqlite3.OperationalError,)  # locked past busy_timeout, disk full, I/O
+    max_batch = 128  # bodies per group commit: bounds how long the first of them waits
 
     def __init__(self, path: str, synchronous: str = "NORMAL"):
         self.path = path

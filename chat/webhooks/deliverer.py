@@ -62,8 +62,13 @@ class Deliverer:
                 self.store.release()  # nor while idle
                 self._wake.wait(idle)
                 self._wake.clear()
-            except Exception:  # a locked or closing database must not end delivery for good
+            except self.store.unavailable as error:  # the database is away: try again, quietly
+                log.warning("webhook deliverer: the database is not answering (%s)", type(error).__name__)
+                self.store.release()
+                self._stopping.wait(POLL_SECONDS)
+            except Exception:  # a closing database must not end delivery for good
                 log.exception("webhook deliverer")
+                self.store.release()
                 self._stopping.wait(POLL_SECONDS)
 
     def _claim(self, owner: str) -> dict | None:
