@@ -51,7 +51,13 @@ class Chat:
         if settings.redis_url:
             # One channel per service: deployments (and tests) sharing a Redis stay apart.
             channel = f"chat:{settings.service_sid}:events"
-            self.bus = RedisBus(self.hub, settings.redis_url, channel, lambda: event_log.latest(self.store.db()))
+            self.bus = RedisBus(
+                self.hub,
+                settings.redis_url,
+                channel,
+                lambda: event_log.latest(self.store.db()),
+                verify_tls=settings.redis_tls_verify,
+            )
         else:
             self.bus = LocalBus(self.hub)
         self.bus.start()

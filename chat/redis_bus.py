@@ -43,13 +43,17 @@ def decode(text: bytes) -> tuple[str, list[Event]]:
 
 
 class RedisBus:
-    def __init__(self, hub: Hub, url: str, channel: str, latest: Callable[[], int]):
+    def __init__(self, hub: Hub, url: str, channel: str, latest: Callable[[], int], verify_tls: bool = True):
         self.hub = hub
         self.channel = channel
         self._latest = latest
         self.origin = uuid.uuid4().hex  # this worker: its own messages come back and are skipped
         # Errors surface at once (no retries inside redis-py): the threads below own the backoff.
-        self._redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 0))
+        # Heroku Redis serves rediss:// with a self-signed certificate: REDIS_TLS_VERIFY=false.
+        tls = {} if verify_tls or not url.startswith("rediss://") else {"ssl_cert_reqs": None}
+        self._redis = redis.Redis.from_url(
+            url, socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 0), **tls
+        )
         self._outbox: queue.Queue = queue.Queue(PUBLISH_QUEUE)
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []

@@ -44,6 +44,7 @@ class Settings:
     channel_action_rate: int = 100
     channel_action_burst: int = 200
     redis_url: str = field(default="", repr=False)  # may carry a password
+    redis_tls_verify: bool = True
     webhook_timeout: float = 5.0
     pre_webhook_fail_open: bool = False
     pre_webhook_for_rest: bool = False
@@ -136,9 +137,11 @@ def _database_url(raw: str) -> str:
     if not url.startswith(("postgres://", "postgresql://")):
         raise ValueError("expected a postgres:// or postgresql:// URL")
     try:
-        conninfo_to_dict(url)
-    except Exception:  # psycopg's message may quote the URL, password included
+        info = conninfo_to_dict(url)
+    except Exception:  # psycopg's message quotes the URL, password included
         raise ValueError("expected a postgres:// or postgresql:// URL that libpq can read") from None
+    if not all(port.isdigit() for port in str(info.get("port", "5432")).split(",")):
+        raise ValueError("expected a port number after the host")
     return url
 
 
@@ -174,6 +177,7 @@ VARIABLES = {
     "CHANNEL_ACTION_RATE": ("channel_action_rate", _int(0, 1_000_000)),
     "CHANNEL_ACTION_BURST": ("channel_action_burst", _int(1, 1_000_000)),
     "REDIS_URL": ("redis_url", _redis_url),
+    "REDIS_TLS_VERIFY": ("redis_tls_verify", _bool),
     "WEBHOOK_TIMEOUT": ("webhook_timeout", _seconds(0.1, 60)),
     "PRE_WEBHOOK_FAIL_OPEN": ("pre_webhook_fail_open", _bool),
     "PRE_WEBHOOK_FOR_REST": ("pre_webhook_for_rest", _bool),

@@ -56,6 +56,10 @@ def test_chat_service_sid_is_an_alias():
         ("TOKEN_TTL", "999999"),
         ("ALLOW_CLIENT_IDENTITY", "maybe"),
         ("SQLITE_SYNCHRONOUS", "OFF"),
+        ("DATABASE_URL", "mysql://db.example.com/chat"),
+        ("DATABASE_URL", "postgres://user:hunter2@db.example.com:port/chat"),
+        ("DATABASE_URL", "postgres://user:hunter2@[::1/chat"),
+        ("REDIS_TLS_VERIFY", "sometimes"),
     ],
 )
 def test_a_malformed_value_stops_with_one_line_naming_it(name, value):
@@ -69,6 +73,12 @@ def test_secrets_are_never_echoed():
     with pytest.raises(SystemExit) as stopped:
         settings.load({**GOOD, "TWILIO_API_SECRET": "short-secret"})
     assert "short-secret" not in str(stopped.value)
+    with pytest.raises(SystemExit) as stopped:
+        settings.load({**GOOD, "DATABASE_URL": "postgres://user:hunter2@[::1/chat"})
+    assert "hunter2" not in str(stopped.value)
+    url = "postgres://user:hunter2@db.example.com:5432/chat"
+    assert settings.load({**GOOD, "DATABASE_URL": url}).database_url == url
+    assert "hunter2" not in repr(settings.load({**GOOD, "DATABASE_URL": url}))
     assert "t" * 32 not in repr(settings.load(GOOD)) and "s" * 32 not in repr(settings.load(GOOD))
 
 
