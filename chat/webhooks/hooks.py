@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 class Webhooks:
     def __init__(self, settings, store):
         self.settings = settings
+        self.store = store
         self.deliverer = Deliverer(store, settings)
 
     def start(self) -> None:
@@ -32,6 +33,7 @@ class Webhooks:
         """As in Twilio, only SDK actions call the pre-event hook, unless PRE_WEBHOOK_FOR_REST."""
         if not self._calls_pre_event(actor) or self._looping(actor, event):
             return params
+        self.store.release()  # no database connection held while the hook answers
         return pre_event.call(self.settings, service_row, actor, event, params)
 
     def pre_event_wanted(self, service_row: dict, actor, event: str) -> bool:
