@@ -41,7 +41,7 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code == 404:
-            body = ChatError(404, 20404, f"The requested resource {request.path} was not found").to_dict()
+            body = ChatError(404, 20404, api.not_found_message(request.path)).to_dict()
         else:
             body = ChatError(error.code or 500, 20000 + (error.code or 500), error.description or error.name).to_dict()
         return jsonify(body), error.code
