@@ -5,8 +5,9 @@ from dataclasses import dataclass
 
 from .bus import Hub, LocalBus
 from .events import Event
+from .identity import Identities
 from .pool import Pool
-from .ratelimit import ChannelRate
+from .ratelimit import AddressRate, ChannelRate
 from .reactor import Reactor
 from .redis_bus import RedisBus
 from .settings import Settings
@@ -38,6 +39,9 @@ class Chat:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        # Who asks for tokens (first: a bad IDENTITY_HOOK stops start-up), and how often one address may.
+        self.identities = Identities(settings)
+        self.token_rate = AddressRate(settings.token_rate, settings.token_burst)
         self.store = Store(settings.database_path, settings.sqlite_synchronous)
         db = self.store.db()
         migrate(db)
