@@ -3,6 +3,7 @@
 import threading
 from dataclasses import dataclass
 
+from .admission import Admission
 from .bus import Hub, LocalBus
 from .events import Event
 from .identity import Identities
@@ -49,6 +50,7 @@ class Chat:
             services.ensure(self.store.db(), settings.account_sid, settings.service_sid)
         # Every WebSocket, read and written; commands on a pool that can grow to WEB_THREADS.
         self.reactor = Reactor(Pool(settings.command_threads, settings.threads))
+        self.admission = Admission(settings.max_sockets, settings.unauthenticated_per_address)
         self.hub = Hub(self._events_between, event_log.latest(db))
         self.channel_rate = ChannelRate(settings.channel_action_rate, settings.channel_action_burst)
         if settings.redis_url:
