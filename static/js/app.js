@@ -107,7 +107,7 @@
       loggingIn.remove();
       identity = data.identity;
       token = data.token;
-      document.documentElement.dataset.identity = identity;
+      document.documentElement.dataset.me = identity;  // who this page is (tests read it); not data-identity, which marks name spans
       rememberSeen(identity);
       if (seen === identity) notice('Welcome back, ' + identity);
       else notice('You have been assigned a random username of ' + identity + '. Choose a display name in the sidebar.', 'me');

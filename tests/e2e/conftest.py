@@ -25,7 +25,7 @@ def person(browser, server):
         page.goto(server.url + "/")
         expect(page.locator("#channel-title")).to_contain_text("General")
         expect(page.locator("#chat-input")).to_be_enabled()
-        return Person(page, context, page.evaluate("document.documentElement.dataset.identity"))
+        return Person(page, context, page.evaluate("document.documentElement.dataset.me"))
 
     def returning(identity: str) -> str:
         return cookie_signer(server.settings.secret_key).dumps(identity)
