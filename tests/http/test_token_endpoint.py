@@ -86,8 +86,9 @@ def test_forged_and_tampered_cookies_never_give_the_claimed_identity(server, ser
     assert identity_of(server, requests.get(f"{server.url}/token", cookies={COOKIE: genuine}, timeout=5)) == "alice"
 
 
-def test_client_chosen_identities_in_development(server_factory):
+def test_client_chosen_identities_in_development(server_factory, caplog):
     server = server_factory(allow_client_identity=True)
+    assert "ALLOW_CLIENT_IDENTITY is on" in caplog.text  # said at start
     body = requests.get(f"{server.url}/token", params={"identity": "alice.smith@example", "device": "x"}, timeout=5)
     assert identity_of(server, body) == "alice.smith@example" and "Set-Cookie" not in body.headers
     for params in ({"identity": "<script>"}, {"identity": "x" * 65}, {"identity": " lead"}):
