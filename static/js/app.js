@@ -110,7 +110,10 @@
       document.documentElement.dataset.me = identity;  // who this page is (tests read it); not data-identity, which marks name spans
       rememberSeen(identity);
       if (seen === identity) notice('Welcome back, ' + identity);
-      else notice('You have been assigned a random username of ' + identity + '. Choose a display name in the sidebar.', 'me');
+      else {
+        notice('You have been assigned a random username of ' + identity, 'me');
+        notice('Choose a display name in the sidebar: people see it instead of your username.');
+      }
       return Twilio.Chat.Client.create(token);
     }).then(function (created) {
       client = created;
