@@ -72,7 +72,7 @@ class GunicornServer:
     def _answers(self) -> bool:
         try:
             return requests.get(f"{self.url}/openapi.json", timeout=2).ok
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a busy machine: ask again
             return False
 
     def worker_pids(self) -> list[int]:
