@@ -17,10 +17,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
+# Writes .env when missing, and adds a SECRET_KEY to an older one; never changes a value.
 .env: | $(PY)
 	$(PY) -m chat.envfile .env
 
 run: $(VENV)/.runtime .env  ## the development server on http://127.0.0.1:$(PORT)
+	$(PY) -m chat.envfile .env
 	$(VENV)/bin/flask --app app run --port $(PORT)
 
 # Several workers share events through Redis: REDIS_URL=redis://127.0.0.1:6379/0 WEB_CONCURRENCY=3 make serve

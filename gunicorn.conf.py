@@ -26,6 +26,12 @@ if _settings.workers > 1 and not _settings.redis_url:
         "Set REDIS_URL=redis://HOST:6379/0, or run one worker (it holds thousands of sockets)."
     )
 
+if not _settings.secret_key:
+    raise SystemExit(
+        "SECRET_KEY is missing: it signs each browser's identity cookie. Set it to a random value of at least"
+        " 32 characters (`make run` writes one into .env; e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+    )
+
 bind = f"0.0.0.0:{_settings.port}"
 worker_class = "gthread"
 workers = _settings.workers

@@ -7,7 +7,6 @@ import sys
 import threading
 import time
 
-import requests
 import websocket
 from werkzeug.serving import make_server
 
@@ -15,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from fresh_settings import fresh_settings  # noqa: E402
 
-from chat import create_app  # noqa: E402
+from chat import create_app, tokens  # noqa: E402
 from chat.actions import channels, messages  # noqa: E402
 from chat.context import Actor  # noqa: E402
 
@@ -28,10 +27,9 @@ def main() -> None:
     chat = app.extensions["chat"]
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
     account = Actor(None, "rest")
     channels.create(chat, account, settings.service_sid, unique_name="history")
-    token = requests.get(f"{base}/token", params={"identity": "reader"}, timeout=5).json()["token"]
+    token = tokens.mint(settings, "reader")
 
     ws = websocket.create_connection(f"ws://127.0.0.1:{server.server_port}/ws", timeout=30)
     ws.send(json.dumps({"id": 1, "cmd": "hello", "args": {"token": token, "since": None}}))

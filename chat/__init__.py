@@ -5,13 +5,18 @@ from pathlib import Path
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import api, media, pages, realtime
 from . import settings as settings_module
 from .context import Chat
 from .errors import ChatError
+from .ratelimit import TooManyRequests
 
 ROOT = Path(__file__).resolve().parent.parent
+HSTS = "max-age=31536000"  # a year; no includeSubDomains: other hosts of the domain are not ours to decide
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: settings_module.Settings | None = None) -> Flask:
@@ -20,6 +25,12 @@ def create_app(settings: settings_module.Settings | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.json.sort_keys = False
     app.extensions["chat"] = Chat(settings)
+    if settings.proxy_hops:
+        # Behind Heroku's router or nginx: the client's address and scheme come from the last
+        # PROXY_HOPS entries of X-Forwarded-For / X-Forwarded-Proto (url fields, Secure cookies,
+        # HSTS and rate limits follow them). Off by default: without a proxy a client could
+        # claim any address or scheme with these headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     app.register_blueprint(pages.bp)
     api.init_app(app)
     app.register_blueprint(media.bp)
@@ -28,7 +39,15 @@ def create_app(settings: settings_module.Settings | None = None) -> Flask:
     _register_errors(app)
     _security_headers(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _warn_about_development_settings(settings)
     return app
+
+
+def _warn_about_development_settings(settings: settings_module.Settings) -> None:
+    if settings.allow_client_identity:
+        log.warning("ALLOW_CLIENT_IDENTITY is on: /token gives anyone the identity they ask for (development only)")
+    if not settings.secret_key:
+        log.warning("SECRET_KEY is not set: identity cookies are signed with a key that ends with this process")
 
 
 def _register_errors(app: Flask) -> None:
@@ -36,12 +55,15 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(ChatError)
     def chat_error(error: ChatError):
-        return jsonify(error.to_dict()), error.status
+        response = jsonify(error.to_dict())
+        if isinstance(error, TooManyRequests):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response, error.status
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code == 404:
-            body = ChatError(404, 20404, f"The requested resource {request.path} was not found").to_dict()
+            body = ChatError(404, 20404, api.not_found_message(request.path)).to_dict()
         else:
             body = ChatError(error.code or 500, 20000 + (error.code or 500), error.description or error.name).to_dict()
         return jsonify(body), error.code
@@ -61,6 +83,8 @@ def _register_errors(app: Flask) -> None:
 def _security_headers(app: Flask) -> None:
     @app.after_request
     def headers(response):
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(

@@ -3,10 +3,12 @@
 import threading
 from dataclasses import dataclass
 
+from .admission import Admission
 from .bus import Hub, LocalBus
 from .events import Event
+from .identity import Identities
 from .pool import Pool
-from .ratelimit import ChannelRate
+from .ratelimit import AddressRate, ChannelRate
 from .reactor import Reactor
 from .redis_bus import RedisBus
 from .settings import Settings
@@ -38,6 +40,9 @@ class Chat:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        # Who asks for tokens (first: a bad IDENTITY_HOOK stops start-up), and how often one address may.
+        self.identities = Identities(settings)
+        self.token_rate = AddressRate(settings.token_rate, settings.token_burst)
         self.store = open_store(
             settings.database_path, settings.database_url, settings.threads, settings.sqlite_synchronous
         )
@@ -46,6 +51,7 @@ class Chat:
             services.ensure(self.store.db(), settings.account_sid, settings.service_sid)
         # Every WebSocket, read and written; commands on a pool that can grow to WEB_THREADS.
         self.reactor = Reactor(Pool(settings.command_threads, settings.threads))
+        self.admission = Admission(settings.max_sockets, settings.unauthenticated_per_address)
         self.hub = Hub(self._events_between, event_log.latest(db))
         self.channel_rate = ChannelRate(settings.channel_action_rate, settings.channel_action_burst)
         if settings.redis_url:

@@ -1,13 +1,20 @@
-"""Write a `.env` with fresh development credentials when none exists.
+"""Write a `.env` with fresh development credentials when none exists, and add a SECRET_KEY to
+one written before that setting existed.
 
-Run as `python -m chat.envfile [PATH]`. Never overwrites a file and never prints a secret.
+Run as `python -m chat.envfile [PATH]`. Never changes a value already there and never prints a
+secret.
 """
 
+import re
 import secrets
 import sys
 from pathlib import Path
 
 from .ids import new_sid
+
+
+def secret_key_line() -> str:
+    return f"SECRET_KEY={secrets.token_urlsafe(32)}"
 
 
 def development_env() -> str:
@@ -19,6 +26,7 @@ def development_env() -> str:
             f"TWILIO_API_KEY={new_sid('SK')}",
             f"TWILIO_API_SECRET={secrets.token_urlsafe(32)}",
             f"TWILIO_IPM_SERVICE_SID={new_sid('IS')}",
+            secret_key_line(),
             "DATABASE_PATH=chat.db",
             "",
         ]
@@ -36,9 +44,21 @@ def ensure(path: Path) -> bool:
     return True
 
 
+def ensure_secret_key(path: Path) -> bool:
+    """Append a SECRET_KEY to an existing `path` that has none; True when one was added."""
+    text = path.read_text()
+    if re.search(r"^\s*(export\s+)?SECRET_KEY\s*=\s*\S", text, re.MULTILINE):
+        return False
+    with path.open("a") as handle:
+        handle.write(("" if text.endswith("\n") or not text else "\n") + secret_key_line() + "\n")
+    return True
+
+
 if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else ".env")
     if ensure(target):
         print(f"Wrote {target} with generated development credentials.")
+    elif ensure_secret_key(target):
+        print(f"Added a generated SECRET_KEY to {target}.")
     else:
         print(f"Using the existing {target}.")

@@ -1,4 +1,4 @@
-"""Readable random usernames for visitors who do not choose one (as the quickstart did)."""
+"""Readable random identities for browsers that arrive without one (as the quickstart's names were)."""
 
 import secrets
 
@@ -12,5 +12,7 @@ ANIMALS = (
 ).split()
 
 
-def random_name() -> str:
-    return f"{secrets.choice(ADJECTIVES)}{secrets.choice(ANIMALS)}{secrets.randbelow(100):02d}"
+def random_identity() -> str:
+    """A readable name with enough randomness (42 bits) that two browsers never share it: an
+    identity is who someone is, unlike a display name."""
+    return f"{secrets.choice(ADJECTIVES)}{secrets.choice(ANIMALS)}{secrets.token_hex(4)}"

@@ -37,7 +37,7 @@ bp = Blueprint("realtime", __name__)
 CLOSE_NORMAL = 1000
 CLOSE_POLICY = 1008  # no answer to our pings
 CLOSE_TOO_BIG = 1009  # a message over MAX_FRAME_BYTES
-CLOSE_UNAUTHORIZED = 4001  # hello missing, token invalid or expired
+CLOSE_UNAUTHORIZED = 4001  # hello missing (HELLO_TIMEOUT), token invalid or expired
 CLOSE_SLOW_CONSUMER = 4008  # send queue overflowed
 UNSENDABLE_CODES = {1005, 1006, 1015}  # reported locally, never sent in a close frame
 REPLAY_BATCH = 1000
@@ -87,7 +87,7 @@ def check_origin():
 @sock.route("/ws", bp=bp)
 def websocket(ws):
     """Hand the socket to the reactor; this request's thread goes back to serving requests."""
-    Connection(current_app.extensions["chat"], _take_socket(ws.sock), ws.ws).open()
+    Connection(current_app.extensions["chat"], _take_socket(ws.sock), ws.ws, request.remote_addr or "").open()
     ws.connected = False  # ours now: flask-sock must not send a close frame on it
 
 
@@ -105,9 +105,13 @@ def _take_socket(server_sock: socket.socket) -> socket.socket:
 
 
 class Connection(Listener, Peer):
-    def __init__(self, chat: Chat, sock: socket.socket, protocol):
+    def __init__(self, chat: Chat, sock: socket.socket, protocol, address: str = ""):
         self.chat = chat
         self.sock = sock
+        self.address = address  # the client's (PROXY_HOPS makes it the real one behind a proxy)
+        self._admitted = False  # counted by chat.admission until dropped
+        self._unauthenticated = False  # counted as not having said hello yet
+        self._hello_deadline = time.monotonic() + chat.settings.hello_timeout
         self._protocol = protocol  # wsproto, past the handshake: parses what the client sends
         self.grant: tokens.Grant | None = None
         self.service_sid = chat.settings.service_sid
@@ -134,7 +138,26 @@ class Connection(Listener, Peer):
         self._pong_received = True
 
     def open(self) -> None:
+        refusal = self.chat.admission.admit(self.address)
+        if refusal is None:
+            self._admitted = self._unauthenticated = True
         self.chat.reactor.add(self)
+        if refusal is not None:
+            log.warning("refused a WebSocket from %s with %d: %s", self.address, *refusal)
+            self.shut(*refusal)
+
+    def _authenticated(self) -> None:
+        with self._lock:
+            counted, self._unauthenticated = self._unauthenticated, False
+        if counted:
+            self.chat.admission.authenticated(self.address)
+
+    def _leave_admission(self) -> None:
+        with self._lock:
+            admitted, self._admitted = self._admitted, False
+            unauthenticated, self._unauthenticated = self._unauthenticated, False
+        if admitted:
+            self.chat.admission.closed(self.address, authenticated=not unauthenticated)
 
     def _want_write(self) -> None:
         self.chat.reactor.want_write(self)
@@ -207,6 +230,10 @@ class Connection(Listener, Peer):
             return
         if self.close_code is not None:
             return
+        if self.grant is None and now >= self._hello_deadline and not self._busy:
+            log.info("closed a WebSocket from %s: no hello within HELLO_TIMEOUT", self.address)
+            self.shut(CLOSE_UNAUTHORIZED, "hello not received in time")
+            return
         self.check_token()
         if self._next_ping is not None and now >= self._next_ping:
             if not self._pong_received:
@@ -228,6 +255,7 @@ class Connection(Listener, Peer):
         if self._dropped:
             return
         self._dropped = True
+        self._leave_admission()
         self.outlet.close()
         self.chat.reactor.remove(self)
         self._end()
@@ -349,6 +377,7 @@ class Connection(Listener, Peer):
         last = self.chat.hub.attach(
             self, lambda: [c["sid"] for c in commands.subscribed_channels(self.chat, self.identity)]
         )
+        self._authenticated()
         return {"identity": self.identity, "user": user, "seq": last, "since": since}
 
     def replay(self, since: int, until: int) -> None:

@@ -4,6 +4,7 @@ Precedence: the process environment, then `.env`, then the defaults below. A mal
 value stops start-up with one line naming the variable (never echoing a secret).
 """
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field, fields
@@ -31,7 +32,17 @@ class Settings:
     port: int = 5000
     token_ttl: int = 3600
     app_name: str = "TwilioChatDemo"
-    allow_client_identity: bool = True
+    allow_client_identity: bool = False  # development only: /token takes ?identity=
+    secret_key: str = field(default="", repr=False)  # signs identity cookies; required by gunicorn
+    identity_header: str = ""  # set by an authenticating proxy; honoured only from identity_proxies
+    identity_proxies: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    identity_hook: str = ""  # module:function(request) -> identity or None
+    proxy_hops: int = 0  # proxies whose X-Forwarded-For/-Proto are trusted (werkzeug ProxyFix)
+    token_rate: int = 60  # /token requests per minute per client address (0: no limit)
+    token_burst: int = 20
+    hello_timeout: float = 10.0  # seconds a socket may stay open without a successful hello
+    unauthenticated_per_address: int = 20  # sockets without hello yet, per client address
+    max_sockets: int = 10000  # WebSockets per process
     allowed_origins: tuple[str, ...] = ()
     workers: int = 1
     threads: int = 32
@@ -145,6 +156,31 @@ def _database_url(raw: str) -> str:
     return url
 
 
+def _networks(raw: str) -> tuple[str, ...]:
+    networks = []
+    for part in (p.strip() for p in raw.split(",")):
+        if part:
+            try:
+                networks.append(str(ipaddress.ip_network(part, strict=False)))
+            except ValueError:
+                raise ValueError(f"expected IP addresses or networks (CIDR), comma-separated; got {part!r}") from None
+    return tuple(networks)
+
+
+def _header_name(raw: str) -> str:
+    name = raw.strip()
+    if name and not re.fullmatch(r"[A-Za-z0-9-]+", name):
+        raise ValueError("expected a header name such as X-Forwarded-User")
+    return name
+
+
+def _hook(raw: str) -> str:
+    hook = raw.strip()
+    if hook and not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", hook):
+        raise ValueError("expected module:function, e.g. myauth:identify")
+    return hook
+
+
 def _redis_url(raw: str) -> str:
     url = raw.strip()
     if not url.startswith(("redis://", "rediss://", "unix://")):
@@ -165,6 +201,16 @@ VARIABLES = {
     "TOKEN_TTL": ("token_ttl", _int(60, 86400)),
     "APP_NAME": ("app_name", _text),
     "ALLOW_CLIENT_IDENTITY": ("allow_client_identity", _bool),
+    "SECRET_KEY": ("secret_key", _secret),
+    "IDENTITY_HEADER": ("identity_header", _header_name),
+    "IDENTITY_PROXIES": ("identity_proxies", _networks),
+    "IDENTITY_HOOK": ("identity_hook", _hook),
+    "PROXY_HOPS": ("proxy_hops", _int(0, 10)),
+    "TOKEN_RATE": ("token_rate", _int(0, 1_000_000)),
+    "TOKEN_BURST": ("token_burst", _int(1, 1_000_000)),
+    "HELLO_TIMEOUT": ("hello_timeout", _seconds(0.5, 600)),
+    "UNAUTHENTICATED_SOCKETS_PER_ADDRESS": ("unauthenticated_per_address", _int(1, 1_000_000)),
+    "MAX_SOCKETS": ("max_sockets", _int(1, 10_000_000)),
     "ALLOWED_ORIGINS": ("allowed_origins", _origins),
     "WEB_CONCURRENCY": ("workers", _int(1, 64)),
     "WEB_THREADS": ("threads", _int(1, 10000)),
@@ -212,6 +258,10 @@ def load(env: dict | None = None, dotenv_path: str = ".env") -> Settings:
         raise SettingsError(
             f"Setting PRESENCE_TIMEOUT is invalid: expected more seconds than PRESENCE_HEARTBEAT ({heartbeat:g}),"
             f" got {values['presence_timeout']:g}."
+        )
+    if values.get("identity_header") and values.get("identity_hook"):
+        raise SettingsError(
+            "Settings IDENTITY_HEADER and IDENTITY_HOOK are both set: choose one way to sign people in."
         )
     return Settings(**values)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import requests
 
+from chat import tokens
 from chat.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,7 @@ class GunicornServer:
             "TWILIO_API_KEY": settings.api_key,
             "TWILIO_API_SECRET": settings.api_secret,
             "TWILIO_IPM_SERVICE_SID": settings.service_sid,
+            "SECRET_KEY": settings.secret_key,
             # Never both: a server on PostgreSQL that wrote a SQLite file would write it into its
             # working directory, where the machine tests look for it.
             **(
@@ -113,8 +115,8 @@ class GunicornServer:
 
     def _answers(self) -> bool:
         try:
-            return requests.get(f"{self.url}/token", params={"identity": "probe"}, timeout=2).ok
-        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still loading the app
+            return requests.get(f"{self.url}/openapi.json", timeout=2).ok
+        except (requests.ConnectionError, requests.Timeout):  # a busy machine: ask again
             return False
 
     def worker_pids(self) -> list[int]:
@@ -141,9 +143,7 @@ class GunicornServer:
         return None
 
     def token(self, identity: str) -> str:
-        response = requests.get(f"{self.url}/token", params={"identity": identity}, timeout=10)
-        response.raise_for_status()
-        return response.json()["token"]
+        return tokens.mint(self.settings, identity)
 
     def rest(self, method: str, path: str, **kwargs) -> requests.Response:
         auth = (self.settings.account_sid, self.settings.auth_token)

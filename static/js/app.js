@@ -8,7 +8,8 @@
   var GROUP_GAP_MS = 5 * 60 * 1000;
   var MAX_PICTURE = 5 * 1024 * 1024;
   var PICTURE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
-  var STORAGE_KEY = 'chat.identity';
+  // Only to greet a returning person: the server decides who this browser is (its cookie).
+  var SEEN_KEY = 'chat.seenIdentity';
 
   function $(id) { return document.getElementById(id); }
   var ui = {
@@ -83,18 +84,16 @@
   });
 
   // ------------------------------------------------------------------ sign-in
-  function storedIdentity() {
-    try { return localStorage.getItem(STORAGE_KEY); } catch (e) { return null; }
+  function seenIdentity() {
+    try { return localStorage.getItem(SEEN_KEY); } catch (e) { return null; }
   }
-  function rememberIdentity(value) {
-    try { localStorage.setItem(STORAGE_KEY, value); } catch (e) { /* private mode: a new name next time */ }
+  function rememberSeen(value) {
+    try { localStorage.setItem(SEEN_KEY, value); } catch (e) { /* storage off: no "welcome back" */ }
   }
-  function fetchToken(wanted) {
-    var url = '/token?device=browser' + (wanted ? '&identity=' + encodeURIComponent(wanted) : '');
-    return fetch(url).then(function (response) {
+  // The identity comes with the browser's cookie (or the site's own sign-in), never from here.
+  function fetchToken() {
+    return fetch('/token?device=browser', { credentials: 'same-origin' }).then(function (response) {
       return response.json().then(function (data) {
-        // The server may assign identities itself; then take whatever it gives.
-        if (!response.ok && wanted) return fetchToken(null);
         if (!response.ok) throw new Error(data.message || 'Could not get a token');
         return data;
       });
@@ -102,15 +101,19 @@
   }
 
   function start() {
-    var stored = storedIdentity();
+    var seen = seenIdentity();
     var loggingIn = notice('Logging in…');
-    fetchToken(stored).then(function (data) {
+    fetchToken().then(function (data) {
       loggingIn.remove();
       identity = data.identity;
       token = data.token;
-      rememberIdentity(identity);
-      if (stored === identity) notice('Welcome back, ' + identity);
-      else notice('You have been assigned a random username of ' + identity, 'me');
+      document.documentElement.dataset.me = identity;  // who this page is (tests read it); not data-identity, which marks name spans
+      rememberSeen(identity);
+      if (seen === identity) notice('Welcome back, ' + identity);
+      else {
+        notice('You have been assigned a random username of ' + identity, 'me');
+        notice('Choose a display name in the sidebar: people see it instead of your username.');
+      }
       return Twilio.Chat.Client.create(token);
     }).then(function (created) {
       client = created;
@@ -126,7 +129,7 @@
   }
 
   function refreshToken() {
-    return fetchToken(identity).then(function (data) {
+    return fetchToken().then(function (data) {
       token = data.token;
       return client.updateToken(token);
     });

@@ -44,7 +44,7 @@ def test_webhook_lifecycle(client, server):
     assert [h.sid for h in hooks.list()] == [hook.sid, trigger.sid]
     with pytest.raises(TwilioRestException) as missing:
         hooks(studio.sid).fetch()
-    assert (missing.value.status, missing.value.code) == (404, 50320)
+    assert (missing.value.status, missing.value.code) == (404, 20404)
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,7 @@ def test_bad_invites_change_nothing(client, server):
         (lambda: svc.channels(room.sid).invites.create(identity="dave"), 409, 50212),
         (lambda: svc.channels(room.sid).invites.create(identity="erin"), 409, 50404),
         (lambda: svc.channels(room.sid).invites.create(identity="frank", role_sid="RL" + "0" * 32), 400, 50101),
-        (lambda: svc.channels("no-such-room").invites.create(identity="frank"), 404, 50300),
+        (lambda: svc.channels("no-such-room").invites.create(identity="frank"), 404, 20404),
         (lambda: svc.channels(room.sid).invites("IN" + "0" * 32).delete(), 404, 20404),
     ]
     for call, status, code in cases:

@@ -48,7 +48,7 @@ def test_service_lifecycle(client, server, domain):
     assert services(created.sid).delete() is True
     with pytest.raises(TwilioRestException) as gone:
         services(created.sid).fetch()
-    assert (gone.value.status, gone.value.code) == (404, 50050)
+    assert (gone.value.status, gone.value.code) == (404, 20404)
 
 
 def test_bad_service_settings_change_nothing(client, server):

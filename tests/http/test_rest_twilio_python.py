@@ -50,7 +50,7 @@ def test_channel_member_message_lifecycle(client, server, legacy):
     assert svc.channels("general").delete() is True
     with pytest.raises(TwilioRestException) as missing:
         svc.channels("general").fetch()
-    assert (missing.value.status, missing.value.code) == (404, 50300)
+    assert (missing.value.status, missing.value.code) == (404, 20404)
 
 
 def test_channel_list_pages_and_filters(client, server):
@@ -74,7 +74,7 @@ def test_errors_come_back_as_twilio_exceptions(client, server):
     assert (bad.value.status, bad.value.code) == (400, 50304)
     with pytest.raises(TwilioRestException) as no_service:
         client.chat.v2.services("IS" + "0" * 32).channels("taken").fetch()
-    assert (no_service.value.status, no_service.value.code) == (404, 50050)
+    assert (no_service.value.status, no_service.value.code) == (404, 20404)
     wrong = Client(server.settings.account_sid, "not the token" * 3, http_client=LocalChatHttpClient(server.url))
     with pytest.raises(TwilioRestException) as unauthenticated:
         service(wrong, server).channels("taken").fetch()

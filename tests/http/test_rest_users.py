@@ -32,7 +32,7 @@ def test_user_lifecycle(client, server, legacy):
     assert svc.channels(room.sid).fetch().members_count == 0
     with pytest.raises(TwilioRestException) as gone:
         svc.users(created.sid).fetch()
-    assert (gone.value.status, gone.value.code) == (404, 50200)
+    assert (gone.value.status, gone.value.code) == (404, 20404)
 
 
 def test_reachability_off_leaves_presence_null(client, server):
@@ -54,8 +54,8 @@ def test_bad_user_input_changes_nothing(client, server):
         (lambda: svc.users.create(identity="frank", role_sid=channel_role), 400, 50101),
         (lambda: svc.users("erin").update(friendly_name="x" * 300), 400, 20001),
         (lambda: svc.users("erin").update(role_sid=channel_role), 400, 50101),
-        (lambda: svc.users("nobody").update(friendly_name="Nobody"), 404, 50200),
-        (lambda: svc.users("nobody").delete(), 404, 50200),
+        (lambda: svc.users("nobody").update(friendly_name="Nobody"), 404, 20404),
+        (lambda: svc.users("nobody").delete(), 404, 20404),
     ]
     for call, status, code in cases:
         with pytest.raises(TwilioRestException) as refused:

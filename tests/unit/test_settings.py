@@ -24,19 +24,19 @@ def test_defaults_and_every_variable():
         "chat.db",
         5000,
         3600,
-        True,
+        False,  # safe by default: the server decides identities
     )
     custom = settings.load(
         {
             **GOOD,
             "PORT": "8080",
             "TOKEN_TTL": "600",
-            "ALLOW_CLIENT_IDENTITY": "false",
+            "ALLOW_CLIENT_IDENTITY": "true",
             "ALLOWED_ORIGINS": "https://a.example, https://b.example/",
             "DATABASE_PATH": "/tmp/x.db",
         }
     )
-    assert custom.port == 8080 and custom.token_ttl == 600 and not custom.allow_client_identity
+    assert custom.port == 8080 and custom.token_ttl == 600 and custom.allow_client_identity
     assert custom.allowed_origins == ("https://a.example", "https://b.example")
 
 
@@ -60,6 +60,15 @@ def test_chat_service_sid_is_an_alias():
         ("DATABASE_URL", "postgres://user:hunter2@db.example.com:port/chat"),
         ("DATABASE_URL", "postgres://user:hunter2@[::1/chat"),
         ("REDIS_TLS_VERIFY", "sometimes"),
+        ("SECRET_KEY", "too-short"),
+        ("IDENTITY_HEADER", "X-User: admin"),
+        ("IDENTITY_PROXIES", "10.0.0.1, example.com"),
+        ("IDENTITY_HOOK", "not a hook"),
+        ("PROXY_HOPS", "-1"),
+        ("HELLO_TIMEOUT", "0"),
+        ("TOKEN_RATE", "lots"),
+        ("UNAUTHENTICATED_SOCKETS_PER_ADDRESS", "0"),
+        ("MAX_SOCKETS", "0"),
     ],
 )
 def test_a_malformed_value_stops_with_one_line_naming_it(name, value):
@@ -97,7 +106,7 @@ def test_generated_env_is_valid_and_never_overwritten(tmp_path):
     values = dotenv_values(target)
     assert is_sid(values["TWILIO_ACCOUNT_SID"], "AC") and is_sid(values["TWILIO_API_KEY"], "SK")
     assert is_sid(values["TWILIO_IPM_SERVICE_SID"], "IS")
-    for secret in (values["TWILIO_AUTH_TOKEN"], values["TWILIO_API_SECRET"]):
+    for secret in (values["TWILIO_AUTH_TOKEN"], values["TWILIO_API_SECRET"], values["SECRET_KEY"]):
         assert len(secret) >= 32 and secret not in result.stdout + result.stderr
     settings.load(values)
     before = target.read_text()
@@ -138,3 +147,58 @@ def test_presence_timings_default_to_a_timeout_of_three_heartbeats():
         settings.load({**GOOD, "PRESENCE_HEARTBEAT": "10", "PRESENCE_TIMEOUT": "10"})
     with pytest.raises(settings.SettingsError, match="PRESENCE_HEARTBEAT is invalid: expected a number of seconds"):
         settings.load({**GOOD, "PRESENCE_HEARTBEAT": "0"})
+
+
+def test_identity_and_socket_settings_default_to_safe_values():
+    loaded = settings.load(GOOD)
+    assert not loaded.allow_client_identity and loaded.secret_key == ""
+    assert (loaded.identity_header, loaded.identity_hook, loaded.proxy_hops) == ("", "", 0)
+    assert loaded.identity_proxies == ("127.0.0.1/32", "::1/128")
+    assert (loaded.hello_timeout, loaded.unauthenticated_per_address, loaded.max_sockets) == (10.0, 20, 10000)
+    assert (loaded.token_rate, loaded.token_burst) == (60, 20)
+    custom = settings.load(
+        {
+            **GOOD,
+            "SECRET_KEY": "k" * 32,
+            "IDENTITY_HEADER": "X-Forwarded-User",
+            "IDENTITY_PROXIES": "10.0.0.0/8, 192.168.1.5",
+            "PROXY_HOPS": "1",
+            "HELLO_TIMEOUT": "2.5",
+        }
+    )
+    assert custom.identity_proxies == ("10.0.0.0/8", "192.168.1.5/32") and custom.hello_timeout == 2.5
+    assert "k" * 32 not in repr(custom)
+
+
+def test_one_way_of_signing_in_at_a_time():
+    with pytest.raises(SystemExit, match="IDENTITY_HEADER and IDENTITY_HOOK"):
+        settings.load({**GOOD, "IDENTITY_HEADER": "X-User", "IDENTITY_HOOK": "auth:identify"})
+
+
+def test_an_older_env_gets_a_secret_key_and_keeps_everything_else(tmp_path):
+    target = tmp_path / ".env"
+    target.write_text("TWILIO_ACCOUNT_SID=AC" + "a" * 32 + "\nPORT=5001")
+    assert envfile.ensure_secret_key(target) is True
+    values = dotenv_values(target)
+    assert values["PORT"] == "5001" and len(values["SECRET_KEY"]) >= 32
+    before = target.read_text()
+    assert envfile.ensure_secret_key(target) is False and target.read_text() == before
+
+
+def test_gunicorn_refuses_to_start_without_a_secret_key(tmp_path):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent.parent
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root), **GOOD, "DATABASE_PATH": str(tmp_path / "x.db")}
+    result = subprocess.run(
+        [str(gunicorn), "-c", str(root / "gunicorn.conf.py"), "app:app"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is missing" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
