@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import api, media, pages, realtime
+from . import api, console, health, media, metrics, pages, realtime
 from . import settings as settings_module
 from .context import Chat
 from .errors import ChatError
@@ -24,6 +24,9 @@ def create_app(settings: settings_module.Settings | None = None) -> Flask:
     api.init_app(app)
     app.register_blueprint(media.bp)
     realtime.init_app(app)
+    metrics.init_app(app)
+    health.init_app(app)
+    console.init_app(app)
     app.teardown_request(lambda _error: app.extensions["chat"].store.release())
     _register_errors(app)
     _security_headers(app)
