@@ -6,11 +6,10 @@ import secrets
 
 import pytest
 import requests
-from chatpage import seed_channel, seed_message
+from chatpage import seed_channel
+from gunicorn_server import free_port
 from prometheus_client.parser import text_string_to_metric_families
 from webhook_receiver import wait_until
-
-from gunicorn_server import free_port
 
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:
@@ -67,7 +66,10 @@ def test_metrics_need_the_account_credentials_or_the_metrics_token(server_factor
     token = secrets.token_hex(20)
     server = server_factory(metrics_token=token)
     assert requests.get(server.url + "/metrics", timeout=5).status_code == 401
-    assert requests.get(server.url + "/metrics", auth=(server.settings.account_sid, "wrong" * 8), timeout=5).status_code == 401
+    assert (
+        requests.get(server.url + "/metrics", auth=(server.settings.account_sid, "wrong" * 8), timeout=5).status_code
+        == 401
+    )
     wrong_bearer = {"Authorization": "Bearer " + "x" * 40}
     assert requests.get(server.url + "/metrics", headers=wrong_bearer, timeout=5).status_code == 401
     scrape(server, headers={"Authorization": f"Bearer {token}"})
@@ -106,7 +108,9 @@ def test_sockets_and_commands_are_counted(server, ws_factory):
     sent = ("chat_commands_total", (("command", "message.send"), ("status", "ok")))
     assert during[sent] - before.get(sent, 0) == 1
     alice.close()
-    wait_until(lambda: scrape(server, auth=account(server))[("chat_sockets_open", ())] == before[("chat_sockets_open", ())])
+    wait_until(
+        lambda: scrape(server, auth=account(server))[("chat_sockets_open", ())] == before[("chat_sockets_open", ())]
+    )
 
 
 @pytest.mark.timeout(120)
@@ -116,10 +120,14 @@ def test_metrics_add_up_over_several_gunicorn_workers(gunicorn_factory, redis_ur
     live = gunicorn_factory(workers=2, REDIS_URL=redis_url)
     auth = (live.settings.account_sid, live.settings.auth_token)
     service = f"{live.url}/v2/Services/{live.settings.service_sid}"
-    assert requests.post(f"{service}/Channels", data={"UniqueName": "general"}, auth=auth, timeout=10).status_code == 201
+    assert (
+        requests.post(f"{service}/Channels", data={"UniqueName": "general"}, auth=auth, timeout=10).status_code == 201
+    )
     for number in range(10):  # new connections each time: they spread over the workers
         with requests.Session() as fresh:
-            sent = fresh.post(f"{service}/Channels/general/Messages", data={"Body": f"m{number}"}, auth=auth, timeout=10)
+            sent = fresh.post(
+                f"{service}/Channels/general/Messages", data={"Body": f"m{number}"}, auth=auth, timeout=10
+            )
             assert sent.status_code == 201
     for _ in range(4):
         with requests.Session() as fresh:
