@@ -53,8 +53,9 @@ class Hub:
             channel_sids = channels_of()
             self._services[listener.service_sid].add(listener)
             self._identities[(listener.service_sid, listener.identity)].add(listener)
+            if listener not in self._subscriptions:
+                metrics.SOCKETS.inc()
             self._subscriptions[listener] = set(channel_sids)
-            metrics.SOCKETS.inc()
             for sid in channel_sids:
                 self._channels[sid].add(listener)
             return self._last_seq
