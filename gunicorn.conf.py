@@ -8,8 +8,14 @@ Redis (`REDIS_URL`); without it each worker would be an island.
 
 import ctypes
 import ctypes.util
+import os
+import tempfile
 
-from chat import settings as chat_settings
+# /metrics adds up every worker's values only if each writes them to files in one folder, named
+# before anything imports prometheus_client (chat.metrics); a fresh folder per start.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="chat-metrics-"))
+
+from chat import settings as chat_settings  # noqa: E402
 
 # Threads would otherwise get glibc malloc arenas of their own (up to 8 per core), memory that
 # stays with the process. Set here, before the workers fork.
@@ -47,3 +53,10 @@ def worker_exit(server, worker):
     app = getattr(worker, "wsgi", None)
     if app is not None:
         app.extensions["chat"].close()
+
+
+def child_exit(server, worker):
+    """A dead worker's open-sockets gauge no longer counts (prometheus_client multiprocess mode)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -7,7 +7,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, media, pages, realtime
+from . import api, console, health, media, metrics, pages, realtime
 from . import settings as settings_module
 from .context import Chat
 from .errors import ChatError
@@ -35,6 +35,9 @@ def create_app(settings: settings_module.Settings | None = None) -> Flask:
     api.init_app(app)
     app.register_blueprint(media.bp)
     realtime.init_app(app)
+    metrics.init_app(app)
+    health.init_app(app)
+    console.init_app(app)
     app.teardown_request(lambda _error: app.extensions["chat"].store.release())
     _register_errors(app)
     _security_headers(app)

@@ -10,6 +10,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 
+from . import metrics
 from .events import CHANNEL, SERVICE, SUBSCRIBERS, USER, Event
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ class Hub:
             channel_sids = channels_of()
             self._services[listener.service_sid].add(listener)
             self._identities[(listener.service_sid, listener.identity)].add(listener)
+            if listener not in self._subscriptions:
+                metrics.SOCKETS.inc()
             self._subscriptions[listener] = set(channel_sids)
             for sid in channel_sids:
                 self._channels[sid].add(listener)
@@ -73,6 +76,8 @@ class Hub:
                 self._discard(self._watchers, key, listener)
             self._services[listener.service_sid].discard(listener)
             self._identities[(listener.service_sid, listener.identity)].discard(listener)
+            if listener in self._subscriptions:
+                metrics.SOCKETS.dec()
             for sid in self._subscriptions.pop(listener, ()):
                 self._channels[sid].discard(listener)
                 if not self._channels[sid]:

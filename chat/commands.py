@@ -6,6 +6,7 @@ ChatError (sent back as an error reply). Names are `noun.verb`; docs/protocol.md
 
 from collections.abc import Callable
 
+from . import metrics
 from .actions import bindings, channels, members, messages, presence, users
 from .actions.common import UNSET
 from .context import Actor, Chat
@@ -27,7 +28,8 @@ def run(conn, name: str, args: dict):
     handler = COMMANDS.get(name)
     if handler is None:
         raise bad_request(f"Unknown command {name}")
-    return handler(conn, args)
+    with metrics.command(name):
+        return handler(conn, args)
 
 
 def actor(conn) -> Actor:

@@ -3,6 +3,7 @@
 import threading
 from dataclasses import dataclass
 
+from . import metrics
 from .admission import Admission
 from .bus import Hub, LocalBus
 from .events import Event
@@ -87,7 +88,11 @@ class Chat:
 
     def write(self):
         """A write transaction whose events are published after it commits."""
-        return self.store.write(after_commit=self.bus.publish)
+        return self.store.write(after_commit=self._publish)
+
+    def _publish(self, events: list[Event]) -> None:
+        metrics.published(events)  # here, so each event is counted once, by the process that wrote it
+        self.bus.publish(events)
 
     def close(self) -> None:
         self.hub.shut_all(1001, "server shutting down")  # 1001: going away

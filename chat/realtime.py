@@ -19,7 +19,7 @@ from flask import Blueprint, abort, current_app, request
 from flask_sock import Sock
 from wsproto.events import BytesMessage, CloseConnection, Ping, Pong, TextMessage
 
-from . import commands, tokens
+from . import commands, metrics, tokens
 from .bus import Listener
 from .context import Chat
 from .errors import ChatError, bad_request
@@ -357,6 +357,7 @@ class Connection(Listener, Peer):
         self.close_code = code
         self._close_reason = reason
         if code == CLOSE_SLOW_CONSUMER:
+            metrics.SLOW_CONSUMER_CLOSES.inc()
             self.outlet.discard()  # the frames are lost to this socket; the client resumes from the log
             # A client that never reads never takes the close frame either; cut the connection then.
             self._deadline = time.monotonic() + FORCE_CLOSE_AFTER

@@ -21,6 +21,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from . import metrics
 from .bus import Hub
 from .events import Event
 
@@ -98,6 +99,7 @@ class RedisBus:
                     log.info("Redis publishing works again")
                 healthy = True
             except redis.RedisError as error:
+                metrics.REDIS_ERRORS.inc()
                 # The events are committed: the other workers find them in the log.
                 if healthy:
                     log.warning("Redis publish failed (%s); other workers will read these events from the log", error)
@@ -117,6 +119,7 @@ class RedisBus:
                 down, backoff = False, BACKOFF_FIRST
                 self._receive(pubsub)
             except redis.RedisError as error:
+                metrics.REDIS_ERRORS.inc()
                 if not down:
                     log.warning("Redis bus lost (%s); reading other workers' events from the log meanwhile", error)
                 down = True

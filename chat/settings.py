@@ -64,6 +64,7 @@ class Settings:
     webhook_workers: int = 4
     presence_heartbeat: float = 5.0
     presence_timeout: float | None = None  # None: 3 x presence_heartbeat
+    metrics_token: str = field(default="", repr=False)  # Bearer token for /metrics
 
     @property
     def presence_stale_after(self) -> float:
@@ -232,6 +233,7 @@ VARIABLES = {
     "WEBHOOK_WORKERS": ("webhook_workers", _int(1, 64)),
     "PRESENCE_HEARTBEAT": ("presence_heartbeat", _seconds(0.1, 300)),
     "PRESENCE_TIMEOUT": ("presence_timeout", _seconds(0.3, 3600)),
+    "METRICS_TOKEN": ("metrics_token", _secret),
 }
 REQUIRED = ("account_sid", "auth_token", "api_key", "api_secret", "service_sid")
 

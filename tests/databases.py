@@ -35,9 +35,18 @@ def session_url() -> str:
     return ADMIN_URL.rsplit("/", 1)[0] + f"/{_database}"
 
 
+def schema_for(folder) -> str:
+    return "t_" + hashlib.sha1(str(folder).encode()).hexdigest()[:16]
+
+
+def rename_schema(old: str, new: str) -> None:
+    with psycopg.connect(session_url(), autocommit=True) as conn:
+        conn.execute(f"ALTER SCHEMA {old} RENAME TO {new}")
+
+
 def url_for(folder) -> str:
     """A DATABASE_URL whose tables live in a schema of their own for this folder (one test)."""
-    schema = "t_" + hashlib.sha1(str(folder).encode()).hexdigest()[:16]
+    schema = schema_for(folder)
     base = session_url()
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")

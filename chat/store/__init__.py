@@ -1,10 +1,14 @@
 """Storage: SQLite by default, PostgreSQL when DATABASE_URL is set. No SQL lives outside this package."""
 
 import os
+import sqlite3
 
+import psycopg
 from dotenv import dotenv_values
 
 from .db import CommitError, Store, Tx
+
+ERRORS = (sqlite3.Error, psycopg.Error, CommitError)  # what either backend may raise
 
 
 def open_store(path: str = "chat.db", url: str = "", threads: int = 8, synchronous: str = "NORMAL") -> Store:
@@ -31,4 +35,4 @@ def configured_database() -> tuple[str, str]:
     return env.get("DATABASE_PATH") or "chat.db", env.get("DATABASE_URL") or ""
 
 
-__all__ = ["CommitError", "Store", "Tx", "configured_database", "open_store"]
+__all__ = ["ERRORS", "CommitError", "Store", "Tx", "configured_database", "open_store"]

@@ -187,6 +187,14 @@ class PostgresBackend:
                 f" FROM {table}"
             )
 
+    def ping(self) -> None:
+        """Raise unless the database answers within about a second (a health check's budget)."""
+        conn = self._pool.getconn(timeout=1.0)
+        try:
+            Database(conn).execute("SELECT sid FROM services LIMIT 1").fetchall()
+        finally:
+            self._pool.putconn(conn)
+
     def size(self) -> int:
         db = self.take()
         try:

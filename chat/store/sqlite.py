@@ -88,6 +88,15 @@ class SqliteBackend:
     def after_copy(db) -> None:
         pass  # AUTOINCREMENT keys go on after the highest one inserted by themselves
 
+    def ping(self) -> None:
+        """Raise unless the file answers: a fresh read-write connection (mode=rw, so a missing
+        file is an error rather than a new empty database) reads one row."""
+        conn = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=1)
+        try:
+            conn.execute("SELECT sid FROM services LIMIT 1").fetchall()
+        finally:
+            conn.close()
+
     def size(self) -> int:
         """Bytes on disk: the file and its write-ahead log."""
         return sum(os.path.getsize(p) for p in (self.path, f"{self.path}-wal") if os.path.exists(p))

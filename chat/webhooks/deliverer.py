@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 
+from .. import metrics
 from ..store import webhook_deliveries as deliveries
 from . import outbox, transport
 
@@ -100,6 +101,7 @@ class Deliverer:
             later += outbox.backoff(self.settings.webhook_retry_backoff, row["attempts"])
         else:
             status = "failed"
+        metrics.WEBHOOK_ATTEMPTS.labels("retrying" if status == "pending" else status).inc()
         log.info(
             "post-event %s #%d to %s, attempt %d/%d: %s in %d ms",
             row["event"], row["id"], row["url"], row["attempts"], row["max_attempts"], reply.describe(),
