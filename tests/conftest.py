@@ -64,9 +64,12 @@ class LiveServer:
         return tokens.mint(self.settings, identity or random_identity(), device)
 
     def stop(self) -> None:
+        if self._thread is None:
+            return  # stopped already (a test may stop a server before its fixture does)
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+        self._thread = None
         self.chat.close()
 
     def restart(self) -> None:
@@ -76,11 +79,18 @@ class LiveServer:
 
 
 @pytest.fixture
+def settings_factory(tmp_path):
+    """Settings for this test's database, with overrides (fixtures: other conftests shadow imports)."""
+    return lambda **overrides: make_settings(tmp_path, **overrides)
+
+
+@pytest.fixture
 def server_factory(tmp_path):
     started: list[LiveServer] = []
 
-    def start(**overrides) -> LiveServer:
-        live = LiveServer(make_settings(tmp_path, **overrides))
+    def start(settings: Settings | None = None, **overrides) -> LiveServer:
+        """`settings` of another server make this one share its service and database."""
+        live = LiveServer(settings or make_settings(tmp_path, **overrides))
         started.append(live)
         return live
 

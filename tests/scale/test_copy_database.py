@@ -10,7 +10,6 @@ from hashlib import sha256
 
 import databases
 import requests
-from conftest import LiveServer, make_settings
 from gunicorn_server import ROOT
 from test_media import PNG
 
@@ -18,7 +17,7 @@ LISTINGS = ["", "/Roles", "/Users", "/Channels"]
 PER_CHANNEL = ["", "/Members", "/Messages", "/Invites", "/Webhooks"]
 
 
-def fill(live: LiveServer) -> None:
+def fill(live) -> None:
     def post(path: str, **data) -> dict:
         response = requests.post(f"{base}{path}", data=data, auth=auth, timeout=10)
         assert response.status_code in (200, 201), response.text
@@ -47,7 +46,7 @@ def fill(live: LiveServer) -> None:
     assert sent.status_code == 201, sent.text
 
 
-def listings(live: LiveServer) -> dict[str, object]:
+def listings(live) -> dict[str, object]:
     """Every REST listing of the service, with this server's address taken out of the URLs."""
     base = f"/v2/Services/{live.settings.service_sid}"
     auth = (live.settings.account_sid, live.settings.auth_token)
@@ -74,9 +73,9 @@ def copy_database(source: str, target: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT)
 
 
-def test_a_chat_moves_from_sqlite_to_postgres_and_answers_the_same(tmp_path):
-    settings = make_settings(tmp_path, database_url="")
-    on_sqlite = LiveServer(settings)
+def test_a_chat_moves_from_sqlite_to_postgres_and_answers_the_same(tmp_path, settings_factory, server_factory):
+    settings = settings_factory(database_url="")
+    on_sqlite = server_factory(settings)
     try:
         fill(on_sqlite)
         before = listings(on_sqlite)
@@ -89,7 +88,7 @@ def test_a_chat_moves_from_sqlite_to_postgres_and_answers_the_same(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Copied" in done.stdout and "messages" in done.stdout
 
-    on_postgres = LiveServer(replace(settings, database_url=url))
+    on_postgres = server_factory(replace(settings, database_url=url))
     try:
         assert listings(on_postgres) == before
     finally:

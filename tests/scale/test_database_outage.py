@@ -9,7 +9,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import databases
 import requests
-from conftest import make_settings
 from tcp_proxy import TcpProxy
 
 
@@ -24,11 +23,13 @@ def messages_of(live) -> list[str]:
     return [message["body"] for message in response.json()["messages"]]
 
 
-def test_the_server_waits_for_postgres_answers_503_while_it_is_away_and_recovers(gunicorn_factory, tmp_path):
+def test_the_server_waits_for_postgres_answers_503_while_it_is_away_and_recovers(
+    settings_factory, gunicorn_factory, tmp_path
+):
     direct = databases.url_for(tmp_path)
     target = urlsplit(direct)
     proxy = TcpProxy(target.hostname, target.port)
-    settings = make_settings(tmp_path, database_url=through(proxy, direct))
+    settings = settings_factory(database_url=through(proxy, direct))
 
     # Start while the database does not answer; it comes up a few seconds later.
     threading.Timer(3, proxy.start).start()
