@@ -59,6 +59,7 @@ class RedisBus:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._pubsub = None
+        self._catch_up_failing = False
 
     def publish(self, events: list[Event]) -> None:
         """Deliver to this worker's sockets now; hand the events to the publisher thread."""
@@ -155,7 +156,14 @@ class RedisBus:
             self._stopping.wait(min(remaining, CATCH_UP_INTERVAL))
 
     def _catch_up(self) -> None:
+        """Once a second: a database that is away is logged once, not every second."""
         try:
             self.hub.catch_up(self._latest())
         except Exception:
-            log.exception("catching up from the event log failed")
+            if not self._catch_up_failing:
+                log.exception("catching up from the event log failed; trying again every second")
+            self._catch_up_failing = True
+        else:
+            if self._catch_up_failing:
+                log.info("catching up from the event log works again")
+            self._catch_up_failing = False

@@ -101,3 +101,16 @@ class Listener:
     def close(self) -> None:
         self.client.close()
         self._reader.join(timeout=5)
+
+
+def close_code(client: WsClient, timeout: float = 10) -> int | None:
+    """Read until the server closes (ignoring replies and pings); its close code, or None if the
+    connection just ended."""
+    client.ws.settimeout(timeout)
+    while True:
+        try:
+            opcode, data = client.ws.recv_data(control_frame=True)
+        except (websocket.WebSocketConnectionClosedException, ConnectionError):
+            return None
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            return int.from_bytes(data[:2], "big")

@@ -176,15 +176,19 @@ def test_behind_an_https_proxy_cookies_urls_and_hsts_follow_the_public_scheme(se
     response = requests.get(f"{server.url}/token", headers=https, timeout=5)
     assert "Secure" in response.headers["Set-Cookie"]
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    channel = create_channel(server, https)
+    assert channel.json()["url"].startswith("https://")
+
+
+def create_channel(server, headers: dict) -> requests.Response:
     settings = server.settings
-    channel = requests.post(
+    return requests.post(
         f"{server.url}/v2/Services/{settings.service_sid}/Channels",
         data={"UniqueName": "room"},
         auth=(settings.account_sid, settings.auth_token),
-        headers=https,
+        headers=headers,
         timeout=5,
     )
-    assert channel.json()["url"].startswith("https://")
 
 
 def test_without_proxy_hops_forwarded_headers_change_nothing(server):
@@ -192,14 +196,7 @@ def test_without_proxy_hops_forwarded_headers_change_nothing(server):
     response = requests.get(f"{server.url}/token", headers=https, timeout=5)
     assert "Secure" not in response.headers["Set-Cookie"]
     assert "Strict-Transport-Security" not in response.headers
-    settings = server.settings
-    channel = requests.post(
-        f"{server.url}/v2/Services/{settings.service_sid}/Channels",
-        data={"UniqueName": "room"},
-        auth=(settings.account_sid, settings.auth_token),
-        headers=https,
-        timeout=5,
-    )
+    channel = create_channel(server, https)
     assert channel.json()["url"].startswith("http://127.0.0.1")
 
 

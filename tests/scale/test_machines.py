@@ -2,16 +2,23 @@
 directory of their own, sharing one PostgreSQL database and one Redis and nothing on disk.
 PostgreSQL is what makes several machines possible, so these tests use it on either backend run."""
 
+import os
+import subprocess
+import sys
 import threading
 from collections import Counter
+from pathlib import Path
 
 import databases
+import psycopg
 import requests
-from gunicorn_server import clone
+from gunicorn_server import ROOT, clone, procfile_command
 from test_durability import all_messages
 from test_media import PNG
 from test_workers import assert_same_streams, close_all, open_members, send_concurrently
 from ws_client import Listener
+
+from chat.store import schema
 
 
 def start_machines(settings_factory, gunicorn_factory, tmp_path, redis_url, count: int):
@@ -37,6 +44,14 @@ def test_servers_on_three_machines_share_one_stream_pictures_and_nothing_on_disk
         for live in servers:
             bodies += send_concurrently(live, senders if live is first else [], live.url)
         assert_same_streams(listeners, bodies)
+
+        # A client that was on the first machine resumes on the third from the last seq it saw.
+        stream, half = listeners[0].stream(len(bodies)), len(bodies) // 2
+        resumed = Listener(third.ws_url, third.token("user0"), since=stream[half - 1][0])
+        try:
+            assert resumed.stream(len(bodies) - half) == stream[half:]
+        finally:
+            resumed.close()
 
         # A picture uploaded on one machine is served by the others, with the same headers.
         token = {"Authorization": f"Bearer {first.token('user0')}"}
@@ -105,3 +120,20 @@ def test_a_machine_killed_during_a_rest_burst_and_replaced_by_a_fresh_clone_lose
         assert set(after) <= set(counts)
     finally:
         close_all(listeners, senders)
+
+
+def test_the_release_phase_migrates_once_even_when_two_run_at_once(tmp_path):
+    """The Procfile's `release:` command, run twice at once from two clone directories against
+    one empty database (a deploy racing a second one): both succeed, the schema is complete."""
+    url = databases.url_for(tmp_path)
+    env = {"PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "DATABASE_URL": url}
+    command = ["sh", "-c", procfile_command(ROOT, "release")]
+    runs = [
+        subprocess.Popen(command, cwd=clone(tmp_path / f"deploy{n}"), env=env, stdout=subprocess.PIPE, text=True)
+        for n in range(2)
+    ]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert all("Schema up to date" in output for output in outputs)
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(len(schema.MIGRATIONS),)]

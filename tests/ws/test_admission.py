@@ -4,20 +4,7 @@ capped with their own close codes and a log line (chat/admission.py)."""
 
 import time
 
-import websocket
-from ws_client import WsClient
-
-
-def close_code(client: WsClient, timeout: float = 10) -> int | None:
-    """Read until the server closes (ignoring replies and pings); its close code."""
-    client.ws.settimeout(timeout)
-    while True:
-        try:
-            opcode, data = client.ws.recv_data(control_frame=True)
-        except (websocket.WebSocketConnectionClosedException, ConnectionError):
-            return None
-        if opcode == websocket.ABNF.OPCODE_CLOSE:
-            return int.from_bytes(data[:2], "big")
+from ws_client import close_code
 
 
 def wait_until(condition, timeout: float = 10) -> None:

@@ -5,21 +5,8 @@ import time
 
 import pytest
 import requests
-import websocket
 from token_factory import claims_for, sign
-from ws_client import WsClient
-
-
-def close_code(client: WsClient, timeout: float = 10) -> int | None:
-    """Read until the server closes; the close code, or None if the connection just ended."""
-    client.ws.settimeout(timeout)
-    while True:
-        try:
-            opcode, data = client.ws.recv_data(control_frame=True)
-        except (websocket.WebSocketConnectionClosedException, ConnectionError):
-            return None
-        if opcode == websocket.ABNF.OPCODE_CLOSE:
-            return int.from_bytes(data[:2], "big")
+from ws_client import WsClient, close_code
 
 
 def test_commands_before_hello_are_refused(server, ws_factory):
