@@ -31,8 +31,16 @@ def test_the_server_waits_for_postgres_answers_503_while_it_is_away_and_recovers
     proxy = TcpProxy(target.hostname, target.port)
     settings = settings_factory(database_url=through(proxy, direct))
 
-    # Start while the database does not answer; it comes up a few seconds later.
-    threading.Timer(3, proxy.start).start()
+    # Start while the database does not answer; it comes up once the server has said so.
+    def start_when_the_server_waits() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if any("trying again" in log.read_text() for log in tmp_path.glob("gunicorn-*.log")):
+                break
+            time.sleep(0.1)
+        proxy.start()
+
+    threading.Thread(target=start_when_the_server_waits, daemon=True).start()
     live = gunicorn_factory(workers=1, settings=settings)
     log = live.log.read_text()
     assert f"PostgreSQL at 127.0.0.1:{proxy.port}/" in log and "trying again" in log, log[-2000:]
