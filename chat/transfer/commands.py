@@ -13,9 +13,10 @@ from . import format, load, progress
 from .twilio_source import SourceError, TwilioSource
 
 
-def _store():
+def _store(create: bool = False):
+    """The configured database; an import may make a new SQLite file, an export needs one."""
     path, url = configured_database()
-    if not url and not os.path.exists(path):
+    if not url and not create and not os.path.exists(path):
         raise click.UsageError(f"No SQLite file at {path}: set DATABASE_PATH or DATABASE_URL.")
     return open_store(path, url, threads=1)
 
@@ -85,7 +86,7 @@ def import_command(file):
         except OSError as error:
             raise format.BadLine(f"cannot read {name!r}: {error.strerror}") from None
 
-    store = _store()
+    store = _store(create=True)
     source = sys.stdin if file == "-" else open(file, encoding="utf-8", errors="strict")  # noqa: SIM115
     try:
         with progress.bar(None, "messages") as tick:
@@ -131,7 +132,7 @@ def import_from_twilio_command(account_sid, auth_token, api_key, api_secret, ser
         click.echo(f"The source asks us to slow down (429): waiting {seconds:.0f} s.", err=True)
 
     source = TwilioSource(account_sid, username, password, service_sid, base_url, pace, waiting)
-    store = _store()
+    store = _store(create=True)
     try:
         with progress.bar(None, "messages") as tick:
             texts = source.texts(lambda sid: stored.find(store.db(), "channels", sid), tick)

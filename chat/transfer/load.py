@@ -323,10 +323,11 @@ class _Importer:
             if kind in ("member", "invite"):
                 self._role_of(row)
             if kind == "message" and not merging:
+                first = number if not batch else first
                 batch.append(row)
                 if len(batch) == BATCH:
                     self._flush(db, batch, first, number)
-                    batch, first = [], number + 1
+                    batch = []
             else:
                 rows.insert(db, TABLES[kind], row)
             if kind == "member":
@@ -352,7 +353,8 @@ class _Importer:
             rows.insert_many(db, "messages", batch)
         except ERRORS as error:
             # A message SID stored in another channel, or an index twice: the channel is rolled back.
-            raise Refused(first, f"a message of lines {first}-{last} clashes with a stored one ({error})") from None
+            lines = f"line {first}" if first == last else f"lines {first}-{last}"
+            raise Refused(first, f"a message of {lines} clashes with one stored already ({error})") from None
 
     def _stored(self, db, number: int, kind: str, row: dict) -> bool:
         """True when the row is there already; Refused when its SID or its place is taken by another."""
