@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from twilio.base.exceptions import TwilioRestException
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -109,6 +110,10 @@ class TwilioSource:
             if error.status == 429:
                 raise SourceError(f"the source kept answering 429 for {MAX_WAIT:.0f} s while reading {what}") from None
             raise SourceError(f"the source answered {error.status} reading {what}: {error.msg}") from None
+        except TwilioException as error:  # a page that did not come (twilio-python's words, then the answer)
+            raise SourceError(f"the source answered {' '.join(map(str, error.args[1:]))} reading {what}") from None
+        except requests.RequestException as error:
+            raise SourceError(f"the source could not be reached reading {what} ({error})") from None
 
     def _list(self, what: str, make_page: Callable) -> list:
         return self._call(what, lambda: list(_all(make_page())))
