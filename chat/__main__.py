@@ -2,6 +2,9 @@
 
 migrate            apply the schema's migrations (the Procfile's release phase)
 copy-database      copy a chat into another database (from SQLite into PostgreSQL)
+export             write the chat out as JSON Lines in Twilio's shapes (docs/export.md)
+import             read such a file in, keeping SIDs, indexes, dates and read horizons
+import-from-twilio read a service through Twilio's REST API and import it
 """
 
 import os
@@ -52,4 +55,7 @@ def copy_database(source_path: str | None, target_url: str | None) -> None:
     click.echo(f"Copied {source_path} into {describe(target_url)}: {summary}.")
 
 
+from .transfer import commands  # noqa: E402 - registers export, import, import-from-twilio
+
+commands.register(cli)
 cli(prog_name="python -m chat")
