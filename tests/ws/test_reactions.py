@@ -28,9 +28,9 @@ def test_a_second_click_takes_the_reaction_back(server, ws_factory):
     assert reactions_of(heard["data"]) == {"👍": ["bob"]}
     off = bob.call("message.react", channel="room", message=sent["sid"], reaction="👍")
     assert reactions_of(off) == {}
-    assert reactions_of(bob.call("message.react", channel="room", message=sent["sid"], reaction="🎉", action="add")) == {
-        "🎉": ["bob"]
-    }
+    assert reactions_of(
+        bob.call("message.react", channel="room", message=sent["sid"], reaction="🎉", action="add")
+    ) == {"🎉": ["bob"]}
     again = bob.call("message.react", channel="room", message=sent["sid"], reaction="🎉", action="add")
     assert reactions_of(again) == {"🎉": ["bob"]}  # add is idempotent
 

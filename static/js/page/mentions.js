@@ -15,7 +15,6 @@
     list.setAttribute('aria-label', 'People to mention');
     input.setAttribute('aria-autocomplete', 'list');
     input.setAttribute('aria-controls', list.id);
-    input.setAttribute('aria-expanded', 'false');
 
     function close() {
       options = [];
@@ -23,7 +22,6 @@
       range = null;
       while (list.firstChild) list.removeChild(list.firstChild);
       list.hidden = true;
-      input.setAttribute('aria-expanded', 'false');
       input.removeAttribute('aria-activedescendant');
     }
 
@@ -57,7 +55,6 @@
         list.appendChild(item);
       });
       list.hidden = options.length === 0;
-      input.setAttribute('aria-expanded', String(options.length > 0));
       if (active >= 0) input.setAttribute('aria-activedescendant', list.id + '-' + active);
       else input.removeAttribute('aria-activedescendant');
     }
