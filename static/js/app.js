@@ -161,7 +161,8 @@
       showProfile();
       return Promise.all([loadMyChannels(), openGeneral()]);
     }).then(function () {
-      ui.input.focus();
+      // Only if nobody has started using the keyboard meanwhile: never steal their focus.
+      if (!document.activeElement || document.activeElement === document.body) ui.input.focus();
     }).catch(function (err) {
       if (!err.offline) notice('Something went wrong: ' + err.message, 'error');
     });

@@ -2,7 +2,6 @@
 notifications and the installable shell, with two or three people in their own browsers."""
 
 import json
-import threading
 from pathlib import Path
 
 import pytest
@@ -114,15 +113,13 @@ def test_reactions_from_two_pages_at_once_both_count(person, server):
         message.hover()
         message.get_by_role("button", name="Add a reaction").click()
         expect(who.page.locator(".reaction-picker")).to_be_visible()
-    # Both click 👍 as close together as two pages allow.
-    clicks = [
-        threading.Thread(target=lambda: None),
-    ]
-    del clicks
-    alice.page.evaluate("document.querySelector('.reaction-picker .reaction-choice').dataset.ready = 1")
-    bob.page.evaluate("document.querySelector('.reaction-picker .reaction-choice').dataset.ready = 1")
-    alice.page.evaluate("setTimeout(() => document.querySelector('.reaction-picker .reaction-choice').click(), 0)")
-    bob.page.evaluate("setTimeout(() => document.querySelector('.reaction-picker .reaction-choice').click(), 0)")
+    # Both click 👍 as close together as two pages allow: the clicks are queued in both pages
+    # first, then each page's click runs on its own.
+    click = "document.querySelector('.reaction-picker .reaction-choice').click()"
+    for who in (alice, bob):
+        who.page.evaluate(f"() => {{ window.__react = () => {click}; }}")
+    for who in (alice, bob):
+        who.page.evaluate("() => { setTimeout(window.__react, 50); }")
     for who in (alice, bob):
         reaction = who.message("pizza tonight?").locator(".reaction", has_text="👍")
         expect(reaction.locator(".reaction-count")).to_have_text("2")
@@ -139,7 +136,6 @@ def test_direct_messages_from_the_member_list_and_a_name(person, server):
     seed_channel(server)
     alice, bob, carol = person("alice"), person("bob"), person("carol")
     bob.send("hi all")
-    alice.page.click("#members-toggle") if alice.page.locator("#members-toggle").is_visible() else None
     alice.page.get_by_role("button", name="Message bob directly").click()
     expect(alice.page.locator("#channel-title")).to_contain_text("bob")
     alice.send("just between us")
@@ -165,7 +161,6 @@ def test_mentions_picker_highlight_and_separate_count(person, server):
     seed_channel(server)
     seed_channel(server, unique_name="random", friendly_name="Random")
     alice, bob = person("alice"), person("bob")
-    bob.page.evaluate("() => 0")
     # Bob joins #random through the browse list and stays there, away from #general.
     bob.page.click("#browse-refresh")
     bob.page.get_by_role("button", name="Join Random").click()
@@ -218,7 +213,7 @@ def test_a_hidden_page_notifies_of_a_direct_message(person, server, browser):
     alice.send("general chatter")  # #general notifies only of mentions by default
     alice.page.get_by_role("button", name="Message bob directly").click()
     alice.send("are you there?")
-    bob.page.wait_for_function("window.__notes.length >= 1")
+    bob.page.wait_for_function("() => window.__notes.length >= 1")
     notes = bob.page.evaluate("window.__notes")
     assert notes == [{"title": "alice", "body": "are you there?"}]
     expect(bob.page).to_have_title("(2) General Chat Channel · Chat")
@@ -230,7 +225,6 @@ def test_the_notification_permission_is_asked_only_from_the_button(person, serve
     assert alice.page.evaluate("Notification.permission") == "default"  # nothing asked on load
     expect(alice.page.locator("#notify-button")).to_be_visible()
     alice.page.select_option("#notify-level", "all")
-    alice.page.wait_for_function("() => true")
     row = None
     for _ in range(50):
         row = server.chat.store.db().execute("SELECT attributes FROM users WHERE identity = 'alice'").fetchone()
@@ -258,7 +252,8 @@ def test_installable_manifest_worker_and_offline_shell(person, server):
     page = alice.page
     scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
     assert scope == server.url + "/"
-    page.wait_for_function("navigator.serviceWorker.controller !== null || (location.reload(), false)", timeout=15000)
+    page.reload()  # the first load was before the worker: from now on it controls the page
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     expect(page.locator("#chat-input")).to_be_enabled()
     alice.context.set_offline(True)
     page.reload()
