@@ -265,10 +265,8 @@
     client.on('typingEnded', function (member) { setTyping(member, false); });
     client.on('memberJoined', function (member) { if (isOpen(member)) loadMembers(); });
     client.on('memberLeft', function (member) { if (isOpen(member)) loadMembers(); });
-    client.on('memberUpdated', function (arg) {
-      var member = unwrap(arg, 'member');
-      if (isOpen(member)) loadMembers();
-    });
+    // memberUpdated moves read horizons, which the member list does not show: redrawing it then
+    // would only pull buttons from under a pointer.
     client.on('userUpdated', function (arg) {
       var user = unwrap(arg, 'user');
       if (user && user.identity) rememberUser(user);
