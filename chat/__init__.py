@@ -7,7 +7,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, console, health, media, metrics, pages, realtime
+from . import api, console, health, media, metrics, pages, pwa, realtime
 from . import settings as settings_module
 from .context import Chat
 from .errors import ChatError
@@ -32,6 +32,7 @@ def create_app(settings: settings_module.Settings | None = None) -> Flask:
         # claim any address or scheme with these headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(pwa.bp)
     api.init_app(app)
     app.register_blueprint(media.bp)
     realtime.init_app(app)

@@ -7,7 +7,7 @@ ChatError (sent back as an error reply). Names are `noun.verb`; docs/protocol.md
 from collections.abc import Callable
 
 from . import metrics
-from .actions import bindings, channels, members, messages, presence, users
+from .actions import bindings, channels, direct, members, messages, presence, reactions, users
 from .actions.common import UNSET
 from .context import Actor, Chat
 from .errors import bad_request
@@ -199,6 +199,13 @@ def list_members(conn, args):
     return [members.serialize(conn.chat, row) for row in rows]
 
 
+@command("channel.direct")
+def open_direct(conn, args):
+    """Our extension: the private channel of this user and `identity`, created once per pair."""
+    row = direct.open_with(conn.chat, actor(conn), conn.service_sid, args.get("identity"))
+    return channel_view(conn.chat, row, conn.identity)
+
+
 @command("channel.typing")
 def typing(conn, args):
     presence.typing(conn.chat, actor(conn), conn.service_sid, _channel_key(args))
@@ -256,6 +263,21 @@ def update_message(conn, args):
 def remove_message(conn, args):
     row = messages.remove(
         conn.chat, actor(conn), conn.service_sid, _channel_key(args), _text_arg(args, "message", 50501)
+    )
+    return messages.serialize(conn.chat, row)
+
+
+@command("message.react")
+def react_to_message(conn, args):
+    """Our extension: the server merges the reaction into the message's attributes."""
+    row = reactions.react(
+        conn.chat,
+        actor(conn),
+        conn.service_sid,
+        _channel_key(args),
+        _text_arg(args, "message", 50501),
+        args.get("reaction"),
+        action=args.get("action", "toggle"),
     )
     return messages.serialize(conn.chat, row)
 

@@ -25,8 +25,16 @@
     loadOlder: $('load-older'), pill: $('new-pill'), dropZone: $('drop-zone'), timeline: $('timeline'),
     announcer: $('announcer'), typing: $('typing'),
     composer: $('composer'), composerLabel: $('composer-label'), input: $('chat-input'), fileInput: $('file-input'),
-    attach: $('attach-button'), send: $('send-button'), composerError: $('composer-error')
+    attach: $('attach-button'), send: $('send-button'), composerError: $('composer-error'),
+    directChannels: $('direct-channels'), notifyButton: $('notify-button'), notifyStatus: $('notify-status'),
+    notifyLevel: $('notify-level'), replyBar: $('reply-bar'), replyText: $('reply-text'), replyCancel: $('reply-cancel'),
+    mentionList: $('mention-list'), composerNote: $('composer-note')
   };
+  var lastAuthor = {};        // sid -> author of the newest message heard
+  var format = window.ChatPage.format;
+  var notify = window.ChatPage.notify;
+  var COMMON_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
+  var MORE_REACTIONS = ['🙏', '👀', '🔥', '✅', '💯', '🤔', '👏', '🚀', '😊', '🙌', '💡', '⭐'];
 
   var client = null;
   var token = null;
@@ -35,7 +43,9 @@
   var invited = {};           // sid -> Channel the user is invited to
   var unread = {};            // sid -> unread count
   var users = {};             // identity -> {friendlyName, online}
+  var mentioned = {};         // sid -> unread mentions of this user
   var view = null;            // the open channel: {channel, messages, paginator, horizon, typing}
+  var replyTo = null;         // the message the composer answers, or null
   var lastTyping = 0;
 
   // ------------------------------------------------------------------ small helpers
@@ -48,7 +58,14 @@
   function has(object, method) { return object && typeof object[method] === 'function'; }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
   function showError(target, err) { target.textContent = err ? (err.message || String(err)) : ''; }
+  function directPartner(channel) {
+    var pair = channel && channel.attributes && channel.attributes.direct;
+    if (!Array.isArray(pair) || pair.length !== 2 || pair.indexOf(identity) < 0) return null;
+    return pair[0] === identity ? pair[1] : pair[0];
+  }
   function channelName(channel) {
+    var partner = directPartner(channel);
+    if (partner) return displayName(partner);
     return channel.friendlyName || channel.uniqueName || channel.sid;
   }
   function displayName(who) {
@@ -65,6 +82,8 @@
     Array.prototype.forEach.call(spans, function (span) { span.textContent = displayName(who); });
     if (who === identity) ui.myName.textContent = displayName(who);
     renderTyping();
+    if (Object.keys(channels).some(function (sid) { return directPartner(channels[sid]) === who; })) renderMyChannels();
+    if (view && directPartner(view.channel) === who) renderHeader();
   }
   function announce(text) {
     var line = el('span', null, text + '. ');
@@ -100,10 +119,30 @@
     });
   }
 
+  // Opened from the home screen without a network, the shell comes from the service worker:
+  // say so and sign in by ourselves once the network is back.
+  var retryDelay = 1000;
+  function startWhenOnline(loggingIn) {
+    loggingIn.remove();
+    setConnection('offline');
+    var again = function () {
+      window.removeEventListener('online', again);
+      clearTimeout(timer);
+      start();
+    };
+    var timer = setTimeout(again, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 30000);
+    window.addEventListener('online', again);
+  }
+
   function start() {
     var seen = seenIdentity();
     var loggingIn = notice('Logging in…');
-    fetchToken().then(function (data) {
+    fetchToken().catch(function (err) {
+      startWhenOnline(loggingIn);
+      err.offline = true;
+      throw err;
+    }).then(function (data) {
       loggingIn.remove();
       identity = data.identity;
       token = data.token;
@@ -122,9 +161,10 @@
       showProfile();
       return Promise.all([loadMyChannels(), openGeneral()]);
     }).then(function () {
-      ui.input.focus();
+      // Only if nobody has started using the keyboard meanwhile: never steal their focus.
+      if (!document.activeElement || document.activeElement === document.body) ui.input.focus();
     }).catch(function (err) {
-      notice('Something went wrong: ' + err.message, 'error');
+      if (!err.offline) notice('Something went wrong: ' + err.message, 'error');
     });
   }
 
@@ -159,6 +199,8 @@
     users[who].online = user.online === true;
     refreshNames(who);
     renderMemberDot(who);
+    var dm = ui.directChannels.querySelector('[data-partner="' + CSS.escape(who) + '"]');
+    if (dm) renderMyChannels();
   }
 
   // A user's name and reachability, fetched once and kept current by `updated` events.
@@ -191,7 +233,8 @@
     var text = {
       connected: 'Connected', connecting: 'Reconnecting… messages you send will go out once back.',
       disconnected: 'Disconnected', denied: 'Signed out: your session ended. Reload the page to sign in again.',
-      error: 'Connection error. Retrying…'
+      error: 'Connection error. Retrying…',
+      offline: 'You are offline. Reconnecting by itself when the network is back…'
     }[state] || 'Connecting…';
     ui.connection.textContent = text;
     ui.app.dataset.connection = state;
@@ -222,10 +265,8 @@
     client.on('typingEnded', function (member) { setTyping(member, false); });
     client.on('memberJoined', function (member) { if (isOpen(member)) loadMembers(); });
     client.on('memberLeft', function (member) { if (isOpen(member)) loadMembers(); });
-    client.on('memberUpdated', function (arg) {
-      var member = unwrap(arg, 'member');
-      if (isOpen(member)) loadMembers();
-    });
+    // memberUpdated moves read horizons, which the member list does not show: redrawing it then
+    // would only pull buttons from under a pointer.
     client.on('userUpdated', function (arg) {
       var user = unwrap(arg, 'user');
       if (user && user.identity) rememberUser(user);
@@ -286,21 +327,43 @@
     if (view && view.channel.sid === channel.sid) openGeneral();
   }
 
+  // Channels and direct conversations are listed apart; each shows unread messages and, apart
+  // from them, the mentions of this user.
   function renderMyChannels() {
     clear(ui.myChannels);
+    clear(ui.directChannels);
+    var total = 0;
     Object.keys(channels).map(function (sid) { return channels[sid]; }).sort(function (a, b) {
       return channelName(a).localeCompare(channelName(b));
     }).forEach(function (channel) {
+      var partner = directPartner(channel);
       var item = el('li');
       var button = el('button', 'channel-link');
       button.type = 'button';
       button.dataset.sid = channel.sid;
-      var prefix = el('span', 'channel-prefix', channel.isPrivate ? '◆' : '#');
-      prefix.setAttribute('aria-hidden', 'true');
-      button.appendChild(prefix);
-      button.appendChild(el('span', 'channel-name', channelName(channel)));
-      if (channel.isPrivate) button.appendChild(el('span', 'visually-hidden', ' (private)'));
+      if (partner) {
+        var dot = el('span', 'dot ' + (isOnline(partner) ? 'online' : 'offline'));
+        dot.setAttribute('aria-hidden', 'true');
+        button.dataset.partner = partner;
+        button.appendChild(dot);
+        button.appendChild(el('span', 'channel-name', displayName(partner)));
+        button.appendChild(el('span', 'visually-hidden', isOnline(partner) ? ' (online)' : ' (offline)'));
+        loadUser(partner);
+      } else {
+        var prefix = el('span', 'channel-prefix', channel.isPrivate ? '◆' : '#');
+        prefix.setAttribute('aria-hidden', 'true');
+        button.appendChild(prefix);
+        button.appendChild(el('span', 'channel-name', channelName(channel)));
+        if (channel.isPrivate) button.appendChild(el('span', 'visually-hidden', ' (private)'));
+      }
+      var mentions = mentioned[channel.sid] || 0;
+      if (mentions > 0) {
+        var at = el('span', 'badge mention-badge', '@' + (mentions > 99 ? '99+' : mentions));
+        at.setAttribute('aria-label', mentions + (mentions === 1 ? ' mention' : ' mentions'));
+        button.appendChild(at);
+      }
       var count = unread[channel.sid] || 0;
+      total += count;
       if (count > 0) {
         var badge = el('span', 'badge', count > 99 ? '99+' : String(count));
         badge.setAttribute('aria-label', count + ' unread');
@@ -310,9 +373,23 @@
       if (view && view.channel.sid === channel.sid) button.setAttribute('aria-current', 'page');
       button.addEventListener('click', function () { openChannel(channel); });
       item.appendChild(button);
-      ui.myChannels.appendChild(item);
+      (partner ? ui.directChannels : ui.myChannels).appendChild(item);
     });
     if (!ui.myChannels.firstChild) ui.myChannels.appendChild(el('li', 'hint', 'No channels yet'));
+    if (!ui.directChannels.firstChild) ui.directChannels.appendChild(el('li', 'hint', 'Message someone from the member list'));
+    notify.setUnread(total);
+  }
+  function isOnline(who) { return who === identity || (users[who] && users[who].online === true); }
+
+  // A one-to-one conversation: the same private channel every time, for both people.
+  function openDirect(who) {
+    if (!who || who === identity) return;
+    if (!has(client, 'openDirectChannel')) return showError(ui.sidebarError, new Error('Direct messages are not available'));
+    client.openDirectChannel(who).then(function (channel) {
+      addMyChannel(channel);
+      openChannel(channel);
+      ui.input.focus();
+    }, function (err) { showError(ui.sidebarError, err); });
   }
 
   function addInvite(channel) {
@@ -456,6 +533,8 @@
     ui.loadOlder.hidden = true;
     renderHeader();
     unread[channel.sid] = 0;
+    mentioned[channel.sid] = 0;
+    setReply(null);
     renderMyChannels();
     setComposerEnabled(true);
     var horizon = channel.lastConsumedMessageIndex;
@@ -479,7 +558,10 @@
     ui.composerLabel.textContent = 'Message ' + channelName(channel);
     ui.input.placeholder = 'Message ' + channelName(channel);
     ui.leave.hidden = !has(channel, 'leave') || channel.uniqueName === 'general';
-    document.title = channelName(channel) + ' · Chat';
+    var partner = directPartner(channel);
+    ui.title.textContent = partner ? '@ ' + displayName(partner) : ui.title.textContent;
+    notify.setTitle(channelName(channel) + ' · Chat');
+    ui.notifyLevel.value = notify.levelOf(client && client.user, channel.sid, !!partner);
   }
 
   function setComposerEnabled(enabled) {
@@ -498,6 +580,7 @@
     return current.channel.getMembers().then(function (members) {
       if (view !== current) return;
       ui.membersCount.textContent = String(members.length);
+      current.members = members.map(function (m) { return m.identity; });
       clear(ui.members);
       members.slice().sort(function (a, b) { return a.identity.localeCompare(b.identity); }).forEach(function (member) {
         var item = el('li', 'member');
@@ -508,6 +591,13 @@
         item.appendChild(nameSpan(member.identity, 'member-name'));
         if (member.identity === identity) item.appendChild(el('span', 'hint', '(you)'));
         item.appendChild(el('span', 'visually-hidden presence', ''));
+        if (member.identity !== identity && !directPartner(current.channel)) {
+          var write = el('button', 'small-button secondary dm-button', 'Message');
+          write.type = 'button';
+          write.setAttribute('aria-label', 'Message ' + displayName(member.identity) + ' directly');
+          write.addEventListener('click', function () { setPanel('members', false); openDirect(member.identity); });
+          item.appendChild(write);
+        }
         ui.members.appendChild(item);
         renderMemberDot(member.identity);
         loadUser(member.identity);
@@ -557,13 +647,17 @@
 
   function onMessageAdded(message) {
     var sid = channelSidOf(message);
-    if (!view || sid !== view.channel.sid) {
+    lastAuthor[sid] = message.author;
+    var forMe = message.author !== identity && mentionsOf(message).indexOf(identity) >= 0;
+    if (channels[sid] && message.author !== identity) maybeNotify(channels[sid], message, forMe);
+    if (!view || sid !== view.channel.sid || document.hidden) {
       if (channels[sid] && message.author !== identity) {
         unread[sid] = (unread[sid] || 0) + 1;
+        if (forMe) mentioned[sid] = (mentioned[sid] || 0) + 1;
         renderMyChannels();
-        announce('New message in ' + channelName(channels[sid]));
+        if (!view || sid !== view.channel.sid) announce((forMe ? 'You were mentioned in ' : 'New message in ') + channelName(channels[sid]));
       }
-      return;
+      if (!view || sid !== view.channel.sid) return;
     }
     if (view.messages.some(function (m) { return m.sid === message.sid; })) return;
     var stick = atBottom() || message.author === identity;
@@ -586,8 +680,42 @@
     var last = view.messages[view.messages.length - 1].index;
     var channel = view.channel;
     if (has(channel, 'advanceLastConsumedMessageIndex')) channel.advanceLastConsumedMessageIndex(last).catch(function () {});
-    unread[channel.sid] = 0;
+    if (unread[channel.sid] || mentioned[channel.sid]) {
+      unread[channel.sid] = 0;
+      mentioned[channel.sid] = 0;
+      renderMyChannels();
+    }
   }
+
+  // ------------------------------------------------------------------ notifications
+  function maybeNotify(channel, message, forMe) {
+    var level = notify.levelOf(client.user, channel.sid, !!directPartner(channel));
+    if (!notify.wanted(level, forMe)) return;
+    var who = displayName(message.author);
+    var title = directPartner(channel) ? who : (forMe ? who + ' mentioned you in ' : who + ' in ') + channelName(channel);
+    notify.show(title, message.body || 'sent a picture', message.sid, function () {
+      openChannel(channel);
+    });
+  }
+  function renderNotifyButton() {
+    var state = notify.permission();
+    ui.notifyButton.hidden = state !== 'default';
+    ui.notifyStatus.textContent = {
+      granted: 'Desktop notifications are on for direct messages and mentions.',
+      denied: 'Desktop notifications are blocked in this browser’s site settings.',
+      unsupported: 'This browser cannot show desktop notifications.'
+    }[state] || '';
+  }
+  ui.notifyButton.addEventListener('click', function () {
+    notify.ask().then(renderNotifyButton);
+  });
+  renderNotifyButton();
+  ui.notifyLevel.addEventListener('change', function () {
+    if (!view) return;
+    notify.setLevel(client && client.user, view.channel.sid, ui.notifyLevel.value).catch(function (err) {
+      showError(ui.composerError, err);
+    });
+  });
   document.addEventListener('visibilitychange', function () { if (!document.hidden && atBottom()) markRead(); });
 
   function replaceMessage(message) {
@@ -662,13 +790,29 @@
     return nodes;
   }
 
+  function attrs(message) { return message.attributes && typeof message.attributes === 'object' ? message.attributes : {}; }
+  function mentionsOf(message) {
+    var list = attrs(message).mentions;
+    return Array.isArray(list) ? list.filter(function (who) { return typeof who === 'string'; }) : [];
+  }
+
   function messageNode(message, continued) {
     var mine = message.author === identity;
-    var item = el('li', 'message' + (continued ? ' continued' : '') + (mine ? ' me' : ''));
+    var mentions = mentionsOf(message);
+    var forMe = !mine && mentions.indexOf(identity) >= 0;
+    var item = el('li', 'message' + (continued ? ' continued' : '') + (mine ? ' me' : '') + (forMe ? ' mentions-me' : ''));
     item.dataset.sid = message.sid;
     item.dataset.index = String(message.index);
     var meta = el('div', 'meta' + (continued ? ' visually-hidden' : ''));
-    meta.appendChild(nameSpan(message.author, 'author'));
+    if (mine || !message.author || message.author === 'system') meta.appendChild(nameSpan(message.author, 'author'));
+    else {
+      var author = el('button', 'author author-button', displayName(message.author));
+      author.type = 'button';
+      author.dataset.identity = message.author;
+      author.title = 'Message directly';
+      author.addEventListener('click', function () { openDirect(message.author); });
+      meta.appendChild(author);
+    }
     loadUser(message.author);
     var date = dateOf(message);
     var time = el('time', 'time', date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
@@ -676,42 +820,144 @@
     time.title = date.toLocaleString();
     meta.appendChild(time);
     item.appendChild(meta);
+    var quote = replyQuote(message);
+    if (quote) item.appendChild(quote);
     var body = el('div', 'body');
     if (message.type === 'media' && message.media) body.appendChild(pictureNode(message));
-    if (message.body) appendLinkified(body, message.body);
+    if (message.body) {
+      format(body, message.body, { me: identity, isMember: function (who) { return mentions.indexOf(who) >= 0; } });
+    }
     if (message.wasEdited) body.appendChild(el('span', 'edited', ' (edited)'));
     item.appendChild(body);
-    if (canModify(message)) {
-      item.appendChild(actionsNode(message));
-      // Touch screens have no hover: a tap on the message shows its buttons.
-      item.addEventListener('click', function (event) {
-        if (event.target.closest('a, button, form')) return;
-        item.classList.toggle('selected');
-      });
-    }
+    var bar = reactionsBar(message);
+    if (bar) item.appendChild(bar);
+    item.appendChild(actionsNode(message));
+    // Touch screens have no hover: a tap on the message shows its buttons.
+    item.addEventListener('click', function (event) {
+      if (event.target.closest('a, button, form')) return;
+      item.classList.toggle('selected');
+    });
     return item;
   }
 
-  // URLs become links only for http(s); everything is built from text nodes.
-  var URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/gi;
-  function appendLinkified(parent, text) {
-    var last = 0;
-    text.replace(URL_PATTERN, function (match, offset) {
-      var trimmed = match.replace(/[.,;:!?)\]}]+$/, '');
-      var url = null;
-      try { url = new URL(trimmed); } catch (e) { url = null; }
-      if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return match;
-      parent.appendChild(document.createTextNode(text.slice(last, offset)));
-      var link = el('a', null, trimmed);
-      link.href = url.href;
-      link.rel = 'noopener noreferrer';
-      link.target = '_blank';
-      parent.appendChild(link);
-      last = offset + trimmed.length;
-      return match;
-    });
-    parent.appendChild(document.createTextNode(text.slice(last)));
+  // ---- replies: a quoted snippet of the original that jumps to it (loading history if needed)
+  function snippetOf(message) {
+    var text = (message.body || (message.type === 'media' ? 'a picture' : '')).replace(/\s+/g, ' ').trim();
+    return text.length > 120 ? text.slice(0, 119) + '…' : text;
   }
+  function replyQuote(message) {
+    var to = attrs(message).reply_to;
+    if (!to || typeof to !== 'object' || typeof to.index !== 'number') return null;
+    var quote = el('button', 'reply-quote');
+    quote.type = 'button';
+    quote.setAttribute('aria-label', 'Reply to ' + displayName(String(to.author || '')) + ': ' +
+      String(to.snippet || '') + '. Show the original');
+    quote.appendChild(el('span', 'reply-author', displayName(String(to.author || ''))));
+    quote.appendChild(el('span', 'reply-snippet', String(to.snippet || '')));
+    quote.addEventListener('click', function () { jumpTo(to.index); });
+    return quote;
+  }
+  function jumpTo(index) {
+    var current = view;
+    function look() {
+      if (view !== current) return;
+      var target = ui.list.querySelector('.message[data-index="' + index + '"]');
+      if (target) {
+        target.scrollIntoView({ block: 'center' });
+        target.classList.remove('flash');
+        void target.offsetWidth;  // restart the highlight
+        target.classList.add('flash');
+        target.setAttribute('tabindex', '-1');
+        target.focus({ preventScroll: true });
+        return;
+      }
+      var oldest = current.messages.length ? current.messages[0].index : -1;
+      if (oldest < index || !current.paginator || !current.paginator.hasPrevPage) {
+        notice('The original message was deleted.');
+        return;
+      }
+      var before = current.paginator;
+      loadOlder().then(function () { if (current.paginator !== before) look(); });
+    }
+    look();
+  }
+  function setReply(message) {
+    replyTo = message;
+    ui.replyBar.hidden = !message;
+    clear(ui.replyText);
+    if (!message) return;
+    ui.replyText.appendChild(el('span', 'reply-author', 'Replying to ' + displayName(message.author)));
+    ui.replyText.appendChild(el('span', 'reply-snippet', snippetOf(message)));
+    ui.input.focus();
+  }
+  ui.replyCancel.addEventListener('click', function () { setReply(null); ui.input.focus(); });
+
+  // ---- reactions: counts with who reacted; a second click takes one's own back
+  function reactionsBar(message) {
+    var reactions = attrs(message).reactions;
+    if (!reactions || typeof reactions !== 'object') return null;
+    var keys = Object.keys(reactions).filter(function (key) {
+      return Array.isArray(reactions[key]) && reactions[key].length > 0;
+    });
+    if (!keys.length) return null;
+    var bar = el('div', 'reactions');
+    bar.setAttribute('role', 'group');
+    bar.setAttribute('aria-label', 'Reactions');
+    keys.forEach(function (reaction) {
+      var who = reactions[reaction].filter(function (name) { return typeof name === 'string'; });
+      var names = who.map(displayName);
+      var button = el('button', 'reaction');
+      button.type = 'button';
+      button.dataset.reaction = reaction;
+      button.setAttribute('aria-pressed', String(who.indexOf(identity) >= 0));
+      button.title = 'Reacted by ' + names.join(', ');
+      button.setAttribute('aria-label', reaction + ' ' + who.length + ', reacted by ' + names.join(', '));
+      button.appendChild(el('span', 'reaction-emoji', reaction));
+      button.appendChild(el('span', 'reaction-count', String(who.length)));
+      button.addEventListener('click', function () { react(message, reaction); });
+      bar.appendChild(button);
+    });
+    return bar;
+  }
+  function react(message, reaction) {
+    if (!has(message, 'react')) return showError(ui.composerError, new Error('Reactions are not available'));
+    message.react(reaction).catch(function (err) { showError(ui.composerError, err); });
+  }
+  function reactionPicker(message, opener) {
+    var existing = document.querySelector('.reaction-picker');
+    if (existing) {
+      var same = existing.dataset.sid === message.sid;
+      closePicker();
+      if (same) return;
+    }
+    var picker = el('div', 'reaction-picker');
+    picker.dataset.sid = message.sid;
+    picker.setAttribute('role', 'group');
+    picker.setAttribute('aria-label', 'Pick a reaction');
+    COMMON_REACTIONS.concat(MORE_REACTIONS).forEach(function (reaction, i) {
+      var choice = el('button', 'reaction-choice' + (i >= COMMON_REACTIONS.length ? ' more' : ''), reaction);
+      choice.type = 'button';
+      choice.setAttribute('aria-label', 'React with ' + reaction);
+      choice.addEventListener('click', function () { closePicker(); react(message, reaction); opener.focus(); });
+      picker.appendChild(choice);
+    });
+    picker.addEventListener('keydown', function (event) {
+      if (event.key === 'Escape') { event.stopPropagation(); closePicker(); opener.focus(); }
+    });
+    opener.setAttribute('aria-expanded', 'true');
+    opener.closest('.message').appendChild(picker);
+    picker.firstChild.focus();
+  }
+  function closePicker() {
+    var picker = document.querySelector('.reaction-picker');
+    if (!picker) return;
+    var opener = picker.parentNode.querySelector('.react-button');
+    if (opener) opener.setAttribute('aria-expanded', 'false');
+    picker.remove();
+  }
+  document.addEventListener('click', function (event) {
+    if (!event.target.closest('.reaction-picker, .react-button')) closePicker();
+  });
 
   // Pictures are shown from the short-lived URL the client hands out for them.
   var pictures = {};
@@ -739,11 +985,23 @@
   function canModify(message) {
     if (message.author === identity) return true;
     // Channel creators hold the channel admin role, which may edit and delete anyone's messages.
-    return !!(view && view.channel.createdBy === identity);
+    return !!(view && view.channel.createdBy === identity && !directPartner(view.channel));
   }
 
   function actionsNode(message) {
     var box = el('div', 'actions');
+    var reply = el('button', 'small-button secondary', 'Reply');
+    reply.type = 'button';
+    reply.setAttribute('aria-label', 'Reply to ' + displayName(message.author));
+    reply.addEventListener('click', function () { setReply(message); });
+    box.appendChild(reply);
+    var reactButton = el('button', 'small-button secondary react-button', '☺+');
+    reactButton.type = 'button';
+    reactButton.setAttribute('aria-label', 'Add a reaction');
+    reactButton.setAttribute('aria-expanded', 'false');
+    reactButton.addEventListener('click', function () { reactionPicker(message, reactButton); });
+    box.appendChild(reactButton);
+    if (!canModify(message)) return box;
     if (message.type !== 'media' || message.body) {
       var edit = el('button', 'small-button secondary', 'Edit');
       edit.type = 'button';
@@ -802,10 +1060,10 @@
 
   // History: scrolling to the top loads the previous page and keeps the view where it was.
   function loadOlder() {
-    if (!view || view.loading || !view.paginator || !view.paginator.hasPrevPage) return;
+    if (!view || !view.paginator || !view.paginator.hasPrevPage) return Promise.resolve();
+    if (view.loading) return view.loading;
     var current = view;
-    current.loading = true;
-    current.paginator.prevPage().then(function (paginator) {
+    current.loading = current.paginator.prevPage().then(function (paginator) {
       if (view !== current) return;
       var known = {};
       current.messages.forEach(function (m) { known[m.sid] = true; });
@@ -816,12 +1074,14 @@
       keepingPosition(renderAll);
     }).catch(function (err) {
       notice('Could not load older messages: ' + err.message, 'error');
-    }).then(function () { current.loading = false; });
+    }).then(function () { current.loading = null; });
+    return current.loading;
   }
   ui.loadOlder.addEventListener('click', loadOlder);
   ui.messages.addEventListener('scroll', function () {
     if (ui.messages.scrollTop < 80) loadOlder();
     if (atBottom()) { ui.pill.hidden = true; markRead(); }
+    closePicker();
   });
   ui.pill.addEventListener('click', function () { scrollToBottom(); markRead(); ui.input.focus(); });
 
@@ -839,8 +1099,19 @@
     ui.input.style.height = Math.min(ui.input.scrollHeight, 200) + 'px';
   }
 
+  var picker = window.ChatPage.mentionPicker(ui.input, ui.mentionList, function () {
+    return ((view && view.members) || []).filter(function (who) { return who !== identity; }).map(function (who) {
+      return { identity: who, name: displayName(who) };
+    });
+  });
+
   ui.input.addEventListener('keydown', function (event) {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    if (picker.handleKey(event)) return;
+    if (event.key === 'Escape' && replyTo) {
+      event.preventDefault();
+      event.stopPropagation();
+      setReply(null);
+    } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       ui.composer.requestSubmit();
     } else if (event.key === 'ArrowUp' && ui.input.value === '' && view) {
@@ -862,16 +1133,61 @@
     event.preventDefault();
     var text = ui.input.value;
     if (!view || !text.trim()) return;
+    var members = (view && view.members) || [];
+    var attributes = {};
+    var mentions = window.ChatPage.mentionsIn(text, function (who) { return who !== identity && members.indexOf(who) >= 0; });
+    if (mentions.length) attributes.mentions = mentions;
+    if (replyTo) {
+      attributes.reply_to = { sid: replyTo.sid, index: replyTo.index, author: replyTo.author, snippet: snippetOf(replyTo) };
+    }
     ui.input.value = '';
     autosize();
     lastTyping = 0;
-    view.channel.sendMessage(text).catch(function (err) {
+    setReply(null);
+    picker.close();
+    var channel = view.channel;
+    var sentAfter = channel.lastMessage ? channel.lastMessage.index : -1;
+    view.channel.sendMessage(text, Object.keys(attributes).length ? attributes : undefined).catch(function (err) {
       // A refusal (a permission, or a bot's pre-event hook that may have sent its own version)
       // would be refused again: only other failures put the text back for another try.
-      if (err.code !== 20403) ui.input.value = ui.input.value || text;
-      showError(ui.composerError, new Error('Not sent: ' + err.message));
+      if (err.code !== 20403) {
+        ui.input.value = ui.input.value || text;
+        return showError(ui.composerError, new Error('Not sent: ' + err.message));
+      }
+      whenReplaced(channel, sentAfter).then(function (replaced) {
+        if (replaced) noteReplaced();
+        else showError(ui.composerError, new Error('Not sent: ' + err.message));
+      });
     });
   });
+
+  // A bot (the translate bot) may refuse a message in its pre-event hook and send its own
+  // version as the sender: that is no error, so the sender gets a quiet note instead.
+  var REPLACEMENT_WAIT_MS = 4000;
+  function ownMessageSince(channel, after) {
+    var found = (view && view.channel.sid === channel.sid ? view.messages : []).some(function (m) {
+      return m.author === identity && m.index > after;
+    });
+    return found || (channel.lastMessage && channel.lastMessage.index > after && lastAuthor[channel.sid] === identity);
+  }
+  function whenReplaced(channel, after) {
+    return new Promise(function (resolve) {
+      if (ownMessageSince(channel, after)) return resolve(true);
+      var timer = setTimeout(function () { client.removeListener('messageAdded', heard); resolve(false); }, REPLACEMENT_WAIT_MS);
+      function heard(message) {
+        if (channelSidOf(message) !== channel.sid || message.author !== identity || message.index <= after) return;
+        clearTimeout(timer);
+        client.removeListener('messageAdded', heard);
+        resolve(true);
+      }
+      client.on('messageAdded', heard);
+    });
+  }
+  function noteReplaced() {
+    showError(ui.composerError, null);
+    ui.composerNote.textContent = 'A bot replaced your message with its own version.';
+    setTimeout(function () { ui.composerNote.textContent = ''; }, 8000);
+  }
 
   // Pictures: the button, drag and drop, or paste.
   function sendPicture(file) {
@@ -929,6 +1245,11 @@
       ui.inviteStatus.textContent = 'Invited ' + who;
     }, function (err) { showError(ui.inviteStatus, err); });
   });
+
+  // Installable: the service worker keeps the page's shell for offline starts (static/sw.js).
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function () { /* an old browser: no offline start */ });
+  }
 
   start();
 })();

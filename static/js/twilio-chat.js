@@ -320,6 +320,12 @@
     var self = this;
     return this._call('message.update', { attributes: attributes }).then(function (data) { self._update(data); return self; });
   };
+  // Our extension: the server merges the reaction, so people reacting at once all count.
+  Message.prototype.react = function (reaction, action) {
+    var self = this;
+    return this._call('message.react', { reaction: reaction, action: action || 'toggle' })
+      .then(function (data) { self._update(data); return self; });
+  };
   Message.prototype.remove = function () {
     var self = this;
     return this._call('message.remove').then(function () { return self; });
@@ -743,6 +749,11 @@
       friendlyName: options.friendlyName, uniqueName: options.uniqueName,
       isPrivate: !!options.isPrivate, attributes: options.attributes
     }).then(function (data) { return self._channel(data); });
+  };
+  // Our extension: the private channel of this user and another, made once per pair.
+  Client.prototype.openDirectChannel = function (identity) {
+    var self = this;
+    return this._call('channel.direct', { identity: identity }).then(function (data) { return self._channel(data); });
   };
   Client.prototype.getSubscribedChannels = function () {
     var self = this;

@@ -27,7 +27,8 @@ def test_bob_sees_alices_english_in_japanese(person, server, translate_bot, arti
     expect(translated.locator(".author")).to_have_text("alice")
     expect(alice.message("おはようございます！")).to_be_visible()
     expect(bob.message("Good morning")).to_have_count(0)
-    expect(alice.page.locator("#composer-error")).to_contain_text("Not sent")  # the SDK promise rejected
+    expect(alice.page.locator("#composer-note")).to_contain_text("replaced your message")  # a quiet note
+    expect(alice.page.locator("#composer-error")).to_be_empty()  # the SDK promise rejected, but that is no error
     expect(alice.page.locator("#chat-input")).to_have_value("")  # refused: not put back to be sent again
     bob.page.screenshot(path=str(artifacts / "translate-bot-bob.png"))
     alice.page.screenshot(path=str(artifacts / "translate-bot-alice.png"))
