@@ -212,6 +212,7 @@ def test_a_hidden_page_notifies_of_a_direct_message(person, server, browser):
     )
     alice.send("general chatter")  # #general notifies only of mentions by default
     alice.page.get_by_role("button", name="Message bob directly").click()
+    expect(bob.page.locator("#direct-channels")).to_contain_text("alice")  # bob's page knows the conversation
     alice.send("are you there?")
     bob.page.wait_for_function("() => window.__notes.length >= 1")
     notes = bob.page.evaluate("window.__notes")
