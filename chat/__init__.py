@@ -7,7 +7,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, console, health, media, metrics, pages, pwa, realtime
+from . import api, console, health, media, metrics, nul, pages, pwa, realtime
 from . import settings as settings_module
 from .context import Chat
 from .errors import ChatError
@@ -40,6 +40,7 @@ def create_app(settings: settings_module.Settings | None = None) -> Flask:
     health.init_app(app)
     console.init_app(app)
     app.teardown_request(lambda _error: app.extensions["chat"].store.release())
+    nul.init_app(app)
     _register_errors(app)
     _security_headers(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

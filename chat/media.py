@@ -13,7 +13,7 @@ import time
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from . import tokens
+from . import nul, tokens
 from .actions import common, messages
 from .context import Actor, Chat
 from .errors import ChatError, bad_request, forbidden, not_found
@@ -95,6 +95,7 @@ def upload():
         raise ChatError(415, 20415, f"Only pictures can be sent: {ALLOWED}")
     channel = request.form.get("channel") or request.args.get("channel")
     body = request.form.get("body") or None
+    nul.refuse([channel, body, filename])  # a large upload's form is not read before this
     service_sid = chat.settings.service_sid
     with chat.write() as tx:
         common.service(chat, tx.db, service_sid)

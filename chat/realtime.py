@@ -19,7 +19,7 @@ from flask import Blueprint, abort, current_app, request
 from flask_sock import Sock
 from wsproto.events import BytesMessage, CloseConnection, Ping, Pong, TextMessage
 
-from . import commands, metrics, tokens
+from . import commands, metrics, nul, tokens
 from .bus import Listener
 from .context import Chat
 from .errors import ChatError, bad_request
@@ -449,6 +449,7 @@ class Connection(Listener, Peer):
         try:
             if not isinstance(args, dict):
                 raise bad_request("args must be an object")
+            nul.refuse(args, "Arguments")
             if message["cmd"] != "hello" and self.grant is None:
                 raise ChatError(401, tokens.INVALID_TOKEN, "Send hello with a token first")
             result = commands.run(self, message["cmd"], args)

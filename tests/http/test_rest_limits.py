@@ -82,3 +82,25 @@ def test_parallel_creates_get_dense_unique_indexes(client, server):
     listed = svc.channels("crowd").messages.list(page_size=50)
     assert [m.index for m in listed] == list(range(120))
     assert sorted(m.body for m in listed) == sorted(f"n{n}" for n in range(120))
+
+
+def test_nul_characters_are_refused_on_every_way_in_and_change_nothing(server, ws_factory):
+    """PostgreSQL cannot store NUL in text; both backends refuse it with the same 400."""
+    settings = server.settings
+    base = f"{server.url}/v2/Services/{settings.service_sid}"
+    auth = (settings.account_sid, settings.auth_token)
+    assert requests.post(f"{base}/Channels", data={"UniqueName": "room"}, auth=auth, timeout=5).status_code == 201
+    for response in (
+        requests.post(f"{base}/Channels/room/Messages", data={"Body": "a\x00b"}, auth=auth, timeout=5),
+        requests.post(f"{base}/Channels", data={"FriendlyName": "x\x00"}, auth=auth, timeout=5),
+        requests.get(f"{base}/Channels/room%00", auth=auth, timeout=5),
+        requests.get(f"{base}/Channels", params={"Type": "public\x00"}, auth=auth, timeout=5),
+    ):
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] == 20001 and "NUL" in response.json()["message"]
+    ws = ws_factory("alice")
+    ws.call("channel.join", channel="room")
+    reply = ws.request("message.send", channel="room", body="a\x00b")
+    assert reply["error"]["status"] == 400 and "NUL" in reply["error"]["message"]
+    listed = requests.get(f"{base}/Channels/room/Messages", auth=auth, timeout=5).json()["messages"]
+    assert listed == [] and len(requests.get(f"{base}/Channels", auth=auth, timeout=5).json()["channels"]) == 1
