@@ -8,7 +8,7 @@ from dataclasses import replace
 import databases
 import pytest
 import requests
-from conftest import LiveServer, make_settings
+from live_server import LiveServer, make_settings
 from transfer_helpers import JAPANESE, chat, export, fill, settings_db
 from webhook_receiver import Receiver
 

@@ -4,8 +4,8 @@ Twilio's wire format), through a proxy that can answer 429 or go away mid-way.""
 import json
 
 import pytest
-from conftest import LiveServer, make_settings
 from flaky_proxy import FlakyProxy
+from live_server import LiveServer, make_settings
 from test_export_import import fresh_db
 from transfer_helpers import chat, export, fill, settings_db
 
