@@ -1,0 +1,60 @@
+"""The message search index, one per backend (docs/architecture.md, "Message search").
+
+What is indexed is a message's searchable text: its body (a picture's caption) and, for a
+picture, its filename. Triggers on `messages` keep the index, so every way a message is written
+(sent, edited, removed, its channel or service removed, a database copied in) changes the index
+in the same transaction, and no code path can forget it. The index row's key is the message's
+`rowid`, which grows with every message stored: the order results are ranked in (newest first).
+
+- SQLite: an FTS5 table with the trigram tokenizer: substrings of any script (「京タワ」 finds
+  「東京タワーに行こう」), Unicode case folding.
+- PostgreSQL: a table with a pg_trgm GIN index, queried with ILIKE. The extension is created in
+  schema `public` unless the database has it already (once per database; trusted since
+  PostgreSQL 13, so the database's owner may create it); a database-wide advisory lock keeps two
+  servers that migrate different schemas at once from creating it twice.
+"""
+
+# The searchable text of the message row `new` (a trigger's NEW), in both dialects.
+_TEXT = "coalesce(new.body, '') || coalesce(' ' || (SELECT filename FROM media WHERE sid = new.media_sid), '')"
+_BACKFILL_TEXT = _TEXT.replace("new.", "m.")
+
+SQLITE = [
+    "CREATE VIRTUAL TABLE message_search USING fts5(text, tokenize = 'trigram')",
+    f"""CREATE TRIGGER message_search_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO message_search (rowid, text) VALUES (new.rowid, {_TEXT});
+    END""",
+    f"""CREATE TRIGGER message_search_update AFTER UPDATE OF body, media_sid ON messages BEGIN
+        UPDATE message_search SET text = {_TEXT} WHERE rowid = new.rowid;
+    END""",
+    """CREATE TRIGGER message_search_delete AFTER DELETE ON messages BEGIN
+        DELETE FROM message_search WHERE rowid = old.rowid;
+    END""",
+    f"INSERT INTO message_search (rowid, text) SELECT m.rowid, {_BACKFILL_TEXT} FROM messages m",
+]
+
+POSTGRES = [
+    "SELECT pg_advisory_xact_lock(hashtext('chat: CREATE EXTENSION pg_trgm'))",
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public",
+    "CREATE TABLE message_search (rowid BIGINT PRIMARY KEY, text TEXT NOT NULL)",
+    # The operator class is named with the extension's schema, wherever it was installed: the
+    # search_path need not include it (the ILIKE operator it serves is built in).
+    """DO $$ BEGIN
+        EXECUTE format('CREATE INDEX message_search_text ON message_search USING gin (text %I.gin_trgm_ops)',
+            (SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'));
+    END $$""",
+    f"""CREATE FUNCTION message_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'DELETE' THEN
+            DELETE FROM message_search WHERE rowid = old.rowid;
+            RETURN old;
+        END IF;
+        INSERT INTO message_search (rowid, text) VALUES (new.rowid, {_TEXT})
+            ON CONFLICT (rowid) DO UPDATE SET text = excluded.text;
+        RETURN new;
+    END $$""",
+    """CREATE TRIGGER message_search_sync AFTER INSERT OR UPDATE OF body, media_sid OR DELETE ON messages
+        FOR EACH ROW EXECUTE FUNCTION message_search_sync()""",
+    f"INSERT INTO message_search (rowid, text) SELECT m.rowid, {_BACKFILL_TEXT} FROM messages m",
+]
+
+MIGRATION = {"sqlite": SQLITE, "postgres": POSTGRES}
