@@ -52,7 +52,11 @@ def find(
     channel_sid = None
     if channel:
         channel_row = channels.get(chat, actor, service_sid, channel)  # 404 if the actor may not see it
-        if actor.identity and channel_row["type"] == "private" and not common.member_of(db, channel_row["sid"], actor.identity):
+        if (
+            actor.identity
+            and channel_row["type"] == "private"
+            and not common.member_of(db, channel_row["sid"], actor.identity)
+        ):
             raise forbidden(f"User {actor.identity} is not a member of channel {channel_row['sid']}", 50400)
         channel_sid = channel_row["sid"]
     else:
