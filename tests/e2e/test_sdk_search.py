@@ -1,9 +1,10 @@
 """`client.searchMessages` (our extension) in a real browser: a paginator of Message objects,
 each in its Channel, from the channels the user may read now."""
 
+from sdk_harness import connect, rejection
+
 from chat.actions import channels, members, messages
 from chat.context import Actor
-from sdk_harness import connect, rejection
 
 ACCOUNT = Actor(None, "rest")
 
