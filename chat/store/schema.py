@@ -4,7 +4,8 @@ strings with milliseconds.
 
 A migration is SQL in SQLite's dialect, rewritten for PostgreSQL by `dialect.postgres_ddl`, or a
 dict with one script per backend where they cannot share one. A script is split at `;`, unless
-it is a list of statements (for trigger and function bodies, which hold `;` themselves). Each
+it is a list of statements (for trigger and function bodies, which hold `;` themselves); an item
+of such a list may be a function of the connection (a step that reports its progress). Each
 migration runs once, in order, inside one transaction (the backends count them:
 chat/store/sqlite.py, chat/store/postgres.py).
 """
@@ -236,7 +237,7 @@ MIGRATIONS: list[str | dict] = [
 ]
 
 
-def statements(migration: str | dict, backend: str) -> list[str]:
+def statements(migration: str | dict, backend: str) -> list:
     """The statements of one migration for `backend` ("sqlite" or "postgres")."""
     script = migration[backend] if isinstance(migration, dict) else migration
     if isinstance(script, list):

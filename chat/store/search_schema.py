@@ -14,6 +14,12 @@ in the same transaction, and no code path can forget it. The index row's key is 
   servers that migrate different schemas at once from creating it twice.
 """
 
+import logging
+
+log = logging.getLogger(__name__)
+BATCH = 20_000  # messages indexed per statement while the migration builds the index
+LOG_FROM = 100_000  # databases with more messages than this show the build's progress
+
 # The searchable text of the message row `new` (a trigger's NEW), in both dialects.
 _TEXT = "coalesce(new.body, '') || coalesce(' ' || (SELECT filename FROM media WHERE sid = new.media_sid), '')"
 _BACKFILL_TEXT = _TEXT.replace("new.", "m.")
@@ -29,7 +35,7 @@ SQLITE = [
     """CREATE TRIGGER message_search_delete AFTER DELETE ON messages BEGIN
         DELETE FROM message_search WHERE rowid = old.rowid;
     END""",
-    f"INSERT INTO message_search (rowid, text) SELECT m.rowid, {_BACKFILL_TEXT} FROM messages m",
+    lambda db: build(db),
 ]
 
 POSTGRES = [
@@ -54,7 +60,27 @@ POSTGRES = [
     END $$""",
     """CREATE TRIGGER message_search_sync AFTER INSERT OR UPDATE OF body, media_sid OR DELETE ON messages
         FOR EACH ROW EXECUTE FUNCTION message_search_sync()""",
-    f"INSERT INTO message_search (rowid, text) SELECT m.rowid, {_BACKFILL_TEXT} FROM messages m",
+    lambda db: build(db),
 ]
 
 MIGRATION = {"sqlite": SQLITE, "postgres": POSTGRES}
+
+
+def build(db) -> None:
+    """Index the messages an existing database already has, inside the migration's transaction
+    (all or nothing: a server stopped halfway builds it again at its next start), in batches of
+    rowids so that a large database logs its progress."""
+    bounds = db.execute("SELECT coalesce(min(rowid), 0), coalesce(max(rowid), 0) FROM messages").fetchone()
+    low, high = bounds[0], bounds[1]
+    total = db.execute("SELECT count(*) FROM messages").fetchone()[0]
+    if total > LOG_FROM:
+        log.info("Building the message search index for %s messages", f"{total:,}")
+    done = 0
+    for start in range(low, high + 1, BATCH):
+        done += db.execute(
+            f"INSERT INTO message_search (rowid, text) SELECT m.rowid, {_BACKFILL_TEXT} FROM messages m"
+            " WHERE m.rowid >= ? AND m.rowid < ?",
+            [start, start + BATCH],
+        ).rowcount
+        if total > LOG_FROM:
+            log.info("Message search index: %s of %s messages (%d%%)", f"{done:,}", f"{total:,}", 100 * done // total)

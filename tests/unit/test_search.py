@@ -155,18 +155,24 @@ def test_filters_by_channel_author_and_dates(chat, service):
     assert bodies(chat, ACCOUNT, service, "news", created_before="2024-02-15T00:00:00.000Z") == ["news b", "news a"]
 
 
-def test_an_existing_database_gets_its_index_built_by_the_migration(settings, monkeypatch):
+def test_an_existing_database_gets_its_index_built_by_the_migration(settings, monkeypatch, caplog):
     from chat.store import schema, search_schema
 
     older = schema.MIGRATIONS[: schema.MIGRATIONS.index(search_schema.MIGRATION)]
     monkeypatch.setattr(schema, "MIGRATIONS", older)  # the database as the previous version left it
     before = Chat(settings)
     channels.create(before, ACCOUNT, settings.service_sid, unique_name="general")
-    send(before, settings.service_sid, "general", "東京タワーに行こう")
+    for body in ("東京タワーに行こう", "one", "two"):
+        send(before, settings.service_sid, "general", body)
     before.close()
     monkeypatch.undo()
+    monkeypatch.setattr(search_schema, "LOG_FROM", 2)  # as a large database does: progress in the log
+    monkeypatch.setattr(search_schema, "BATCH", 1)
+    caplog.set_level("INFO", logger=search_schema.__name__)
     after = Chat(settings)
     try:
         assert bodies(after, ACCOUNT, settings.service_sid, "京タワ") == ["東京タワーに行こう"]
+        assert bodies(after, ACCOUNT, settings.service_sid, "tw") == ["two"]
     finally:
         after.close()
+    assert "Message search index: 3 of 3 messages (100%)" in caplog.messages
