@@ -1,11 +1,16 @@
 """Message search (issue 15; our extension, not Twilio's): messages whose text contains a query,
 from the channels the actor may read at the time of the search, newest first."""
 
+import logging
+import threading
+
 from ..context import Actor, Chat
 from ..errors import bad_request, forbidden
 from ..store import search as search_rows
 from . import channels, common
 
+log = logging.getLogger(__name__)
+CATCH_UP_INTERVAL = 1.0  # seconds between moves of the SQLite queue into FTS5
 MAX_QUERY = 256  # characters
 MAX_PAGE = 1000  # as REST lists (chat/api/paging.py)
 QUERY_ERROR = 20001  # Twilio's "invalid parameter"
@@ -74,3 +79,46 @@ def find(
         before=before,
         limit=limit,
     )
+
+
+class Indexer:
+    """On SQLite, moves the messages written since the last step into FTS5 about once a second,
+    in one write body per batch (why: chat/store/search_schema.py). Searches find queued
+    messages meanwhile, so nothing waits for it. Every process sharing the file runs one; they
+    take turns for the write lock like any writer. PostgreSQL needs none."""
+
+    def __init__(self, chat: Chat, interval: float = CATCH_UP_INTERVAL):
+        self.chat = chat
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="search-indexer", daemon=True)
+
+    def start(self) -> None:
+        if self.chat.store.name == "sqlite":
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def step(self) -> int:
+        """Move everything queued now; how many messages moved."""
+        store, moved = self.chat.store, 0
+        while not self._stop.is_set():
+            with store.write() as tx:
+                count = search_rows.catch_up(tx.db, store.name)
+            moved += count
+            if count < search_rows.CATCH_UP_BATCH:
+                return moved
+        return moved
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    self.step()
+                except self.chat.store.errors as error:  # busy past the timeout, disk full: next time
+                    log.warning("Search index catch-up failed, trying again: %s", error)
+        finally:
+            self.chat.store.release()

@@ -7,7 +7,12 @@ in the same transaction, and no code path can forget it. The index row's key is 
 `rowid`, which grows with every message stored: the order results are ranked in (newest first).
 
 - SQLite: an FTS5 table with the trigram tokenizer: substrings of any script (「京タワ」 finds
-  「東京タワーに行こう」), Unicode case folding.
+  「東京タワーに行こう」), queried with LIKE (case-insensitive for ASCII letters). FTS5 writes a
+  segment at every savepoint, and a group commit runs each body in a savepoint, so a trigger that
+  wrote to FTS5 would halve the messages/s (bench/README.md). The triggers write the message's
+  rowid to `message_search_queue` instead, in the message's transaction; searches match the
+  queued messages directly (there are few) and the indexed ones through FTS5, and a background
+  step moves the queue into FTS5 in one body per batch (`chat/store/search.py`).
 - PostgreSQL: a table with a pg_trgm GIN index, queried with ILIKE. The extension is created in
   schema `public` unless the database has it already (once per database; trusted since
   PostgreSQL 13, so the database's owner may create it); a database-wide advisory lock keeps two
@@ -22,18 +27,20 @@ LOG_FROM = 100_000  # databases with more messages than this show the build's pr
 
 # The searchable text of the message row `new` (a trigger's NEW), in both dialects.
 _TEXT = "coalesce(new.body, '') || coalesce(' ' || (SELECT filename FROM media WHERE sid = new.media_sid), '')"
-_BACKFILL_TEXT = _TEXT.replace("new.", "m.")
+MESSAGE_TEXT = _TEXT.replace("new.", "m.")  # of the row `m` of messages
 
 SQLITE = [
-    "CREATE VIRTUAL TABLE message_search USING fts5(text, tokenize = 'trigram')",
-    f"""CREATE TRIGGER message_search_insert AFTER INSERT ON messages BEGIN
-        INSERT INTO message_search (rowid, text) VALUES (new.rowid, {_TEXT});
+    "CREATE VIRTUAL TABLE message_search USING fts5(text, tokenize = 'trigram', detail = none)",
+    # Messages written since the index last caught up (chat/store/search.py: catch_up).
+    "CREATE TABLE message_search_queue (rowid INTEGER PRIMARY KEY)",
+    """CREATE TRIGGER message_search_insert AFTER INSERT ON messages BEGIN
+        INSERT OR IGNORE INTO message_search_queue (rowid) VALUES (new.rowid);
     END""",
-    f"""CREATE TRIGGER message_search_update AFTER UPDATE OF body, media_sid ON messages BEGIN
-        UPDATE message_search SET text = {_TEXT} WHERE rowid = new.rowid;
+    """CREATE TRIGGER message_search_update AFTER UPDATE OF body, media_sid ON messages BEGIN
+        INSERT OR IGNORE INTO message_search_queue (rowid) VALUES (new.rowid);
     END""",
     """CREATE TRIGGER message_search_delete AFTER DELETE ON messages BEGIN
-        DELETE FROM message_search WHERE rowid = old.rowid;
+        INSERT OR IGNORE INTO message_search_queue (rowid) VALUES (old.rowid);
     END""",
     lambda db: build(db),
 ]
@@ -78,7 +85,7 @@ def build(db) -> None:
     done = 0
     for start in range(low, high + 1, BATCH):
         done += db.execute(
-            f"INSERT INTO message_search (rowid, text) SELECT m.rowid, {_BACKFILL_TEXT} FROM messages m"
+            f"INSERT INTO message_search (rowid, text) SELECT m.rowid, {MESSAGE_TEXT} FROM messages m"
             " WHERE m.rowid >= ? AND m.rowid < ?",
             [start, start + BATCH],
         ).rowcount

@@ -10,14 +10,18 @@ from chat.actions import channels, members, messages, search
 from chat.context import Actor, Chat
 from chat.errors import ChatError
 from chat.store import messages as message_rows
+from chat.store import search as search_rows
 
 ACCOUNT = Actor(None, "rest")
 BOB = Actor("bob", "ws")
 
 
-@pytest.fixture
-def chat(settings):
+@pytest.fixture(params=["queued", "indexed"])
+def chat(settings, request):
+    """On SQLite a message is matched from the queue until the index catches up (about a
+    second), then through FTS5: each test runs searches both ways."""
     instance = Chat(replace(settings, channel_action_rate=0))
+    instance.catch_up_before_search = request.param == "indexed"
     yield instance
     instance.close()
 
@@ -28,6 +32,8 @@ def service(chat):
 
 
 def bodies(chat, actor, service, query, **options) -> list[str]:
+    if getattr(chat, "catch_up_before_search", False):
+        chat.search_indexer.step()
     return [row["body"] for row in search.find(chat, actor, service, query, **options)]
 
 
@@ -60,6 +66,8 @@ def test_newest_first_and_paged_by_position(chat, service):
     channels.create(chat, ACCOUNT, service, unique_name="general")
     for number in range(5):
         send(chat, service, "general", f"report {number}")
+    if chat.catch_up_before_search:
+        chat.search_indexer.step()
     first = search.find(chat, ACCOUNT, service, "report", limit=3)
     assert [row["body"] for row in first] == ["report 4", "report 3", "report 2"]
     rest = search.find(chat, ACCOUNT, service, "report", limit=3, before=first[-1]["search_rowid"])
@@ -93,20 +101,39 @@ def test_edit_and_removal_change_the_index_in_the_same_transaction(chat, service
     assert bodies(chat, ACCOUNT, service, "final") == []
 
 
+def search_index_size(chat) -> int:
+    """Entries in the index once it has caught up (SQLite moves its queue into FTS5 later)."""
+    chat.search_indexer.step()
+    return chat.store.db().execute("SELECT count(*) FROM message_search").fetchone()[0]
+
+
 def test_a_rolled_back_write_leaves_nothing_in_the_index(chat, service):
     channel = channels.create(chat, ACCOUNT, service, unique_name="general")
     with pytest.raises(RuntimeError):
         with chat.write() as tx:
             row = message_rows.new_row(service, channel["sid"], 0, "alice", "ghost words", "{}")
             message_rows.insert(tx.db, row)
-            inside = tx.db.execute(
-                "SELECT count(*) FROM message_search s JOIN messages m ON m.rowid = s.rowid WHERE m.sid = ?",
-                [row["sid"]],
-            ).fetchone()[0]
-            assert inside == 1  # indexed by the insert itself, inside the transaction
+            inside = search_rows.find(tx.db, chat.store.name, service, "ghost")
+            assert [found["sid"] for found in inside] == [row["sid"]]  # found inside its transaction
             raise RuntimeError("roll back")
     assert bodies(chat, ACCOUNT, service, "ghost") == []
-    assert chat.store.db().execute("SELECT count(*) FROM message_search").fetchone()[0] == 0
+    assert search_index_size(chat) == 0
+
+
+def test_found_before_and_after_the_index_catches_up(chat, service):
+    channels.create(chat, ACCOUNT, service, unique_name="general")
+    kept = send(chat, service, "general", "東京タワーに行こう")
+    edited = send(chat, service, "general", "東京タワー draft")
+    removed = send(chat, service, "general", "東京タワー oops")
+    assert bodies(chat, ACCOUNT, service, "京タワ") == ["東京タワー oops", "東京タワー draft", "東京タワーに行こう"]
+    assert search_index_size(chat) == 3 and search_rows.queued(chat.store.db(), chat.store.name) == 0
+    messages.update(chat, ACCOUNT, service, "general", edited["sid"], body="Tokyo tower, final")
+    messages.remove(chat, ACCOUNT, service, "general", removed["sid"])
+    for _ in range(2):  # once with the changes queued (SQLite), once caught up
+        assert bodies(chat, ACCOUNT, service, "京タワ") == [kept["body"]]
+        assert bodies(chat, ACCOUNT, service, "tower") == ["Tokyo tower, final"]
+        assert bodies(chat, ACCOUNT, service, "draft") == bodies(chat, ACCOUNT, service, "oops") == []
+        assert search_index_size(chat) == 2
 
 
 def test_removing_a_channel_removes_its_messages_from_the_index(chat, service):
@@ -114,7 +141,7 @@ def test_removing_a_channel_removes_its_messages_from_the_index(chat, service):
     send(chat, service, "doomed", "soon gone")
     channels.delete(chat, ACCOUNT, service, "doomed")
     assert bodies(chat, ACCOUNT, service, "gone") == []
-    assert chat.store.db().execute("SELECT count(*) FROM message_search").fetchone()[0] == 0
+    assert search_index_size(chat) == 0
 
 
 def test_pictures_are_found_by_caption_and_filename(chat, service):
@@ -176,3 +203,16 @@ def test_an_existing_database_gets_its_index_built_by_the_migration(settings, mo
     finally:
         after.close()
     assert "Message search index: 3 of 3 messages (100%)" in caplog.messages
+
+
+def test_pages_run_across_indexed_and_queued_messages_in_order(chat, service):
+    channels.create(chat, ACCOUNT, service, unique_name="general")
+    for number in range(3):
+        send(chat, service, "general", f"report {number}")
+    chat.search_indexer.step()  # the first three in FTS5 (SQLite), the next two queued
+    for number in range(3, 5):
+        send(chat, service, "general", f"report {number}")
+    first = search.find(chat, ACCOUNT, service, "report", limit=3)
+    assert [row["body"] for row in first] == ["report 4", "report 3", "report 2"]
+    rest = search.find(chat, ACCOUNT, service, "report", limit=3, before=first[-1]["search_rowid"])
+    assert [row["body"] for row in rest] == ["report 1", "report 0"]
