@@ -1,9 +1,9 @@
 """Message search figures, in-process (no sockets), on SQLite (FTS5 trigram) or PostgreSQL
-(pg_trgm): `--messages` messages (default 1,000,000) over 100 channels, half English and half
-Japanese; the first page (30) of common, rare, CJK and short queries, as the account (every
-channel) and as a user who may read 92 of the 100 (p50 / p99 over `--repeat` runs each); the
-index's size on disk; and persisted sends/s with the index against without it (its triggers
-dropped), alternating in the same run."""
+(pg_trgm): `--messages` messages (default 200,000; the issue's figure is 1,000,000) over 100
+channels, half English and half Japanese; the first page (30) of common, rare, CJK and short
+queries, as the account (every channel) and as a user who may read 92 of the 100 (p50 / p99 over
+`--repeat` runs each); the index's size on disk; and persisted sends/s with the index against
+without it (its triggers dropped), alternating in the same run."""
 
 import argparse
 import json
@@ -165,7 +165,7 @@ def ingest(backend: str, indexed: bool, threads: int, total: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--messages", type=int, default=200_000, help="the issue asks 1,000,000 (about 10 minutes here)")
     parser.add_argument("--repeat", type=int, default=100, help="runs of each query")
     parser.add_argument("--sends", type=int, default=16_000, help="messages per ingest run")
     parser.add_argument("--threads", type=int, default=8, help="sending threads in the ingest runs")
@@ -185,6 +185,9 @@ def main() -> None:
     chat = Chat(fresh_settings("search", args.database))
     seconds, _rooms = fill(chat, args.messages)
     result["fill_s"] = round(seconds, 1)
+    began = time.perf_counter()
+    chat.search_indexer.step()  # what the background step has not moved yet
+    result["catch_up_s"] = round(time.perf_counter() - began, 1)
     result.update(index_bytes(chat))
     result["first_page"] = first_pages(chat, args.repeat)
     chat.close()

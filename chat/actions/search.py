@@ -105,13 +105,12 @@ class Indexer:
     def step(self) -> int:
         """Move everything queued now; how many messages moved."""
         store, moved = self.chat.store, 0
-        while not self._stop.is_set():
+        while True:
             with store.write() as tx:
                 count = search_rows.catch_up(tx.db, store.name)
             moved += count
-            if count < search_rows.CATCH_UP_BATCH:
+            if count < search_rows.CATCH_UP_BATCH or self._stop.is_set():
                 return moved
-        return moved
 
     def _run(self) -> None:
         try:
