@@ -165,7 +165,9 @@ def ingest(backend: str, indexed: bool, threads: int, total: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--messages", type=int, default=200_000, help="the issue asks 1,000,000 (about 10 minutes here)")
+    parser.add_argument(
+        "--messages", type=int, default=200_000, help="the issue asks 1,000,000 (about 10 minutes here)"
+    )
     parser.add_argument("--repeat", type=int, default=100, help="runs of each query")
     parser.add_argument("--sends", type=int, default=16_000, help="messages per ingest run")
     parser.add_argument("--threads", type=int, default=8, help="sending threads in the ingest runs")
