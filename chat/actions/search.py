@@ -48,8 +48,8 @@ def find(
     query = query_text(query)
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE + 1:
         raise bad_request(f"pageSize must be 1 to {MAX_PAGE}")
-    if before is not None and (not isinstance(before, int) or isinstance(before, bool)):
-        raise bad_request("The page position must be a whole number")
+    if before is not None and (not isinstance(before, int) or isinstance(before, bool) or not 0 <= before < 2**63):
+        raise bad_request("The page position must be one a previous page gave")
     for name, value in (("author", author), ("channel", channel)):
         if value is not None and not isinstance(value, str):
             raise bad_request(f"{name} must be text")

@@ -68,6 +68,7 @@ def test_twilio_python_http_client_reaches_the_extension(client, server):
         ({"Query": "x" * 300}, 400, 20001),
         ({"Query": "hi", "PageSize": "0"}, 400, 20001),
         ({"Query": "hi", "PageToken": "nonsense"}, 400, 20001),
+        ({"Query": "hi", "PageToken": "PA" + "9" * 40}, 400, 20001),
         ({"Query": "hi", "DateCreatedAfter": "yesterday"}, 400, 20001),
         ({"Query": "hi", "ChannelSid": "nowhere"}, 404, 20404),
     ],
