@@ -4,10 +4,12 @@ channel at that message with the messages around it, briefly highlighted."""
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from chatpage import seed_channel, seed_member, seed_message
 from playwright.sync_api import expect
 
+AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 FOUND = re.compile(r"\bfound\b")
 PAYLOAD = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>京タワー'
 
@@ -35,6 +37,10 @@ def test_search_finds_japanese_and_opens_the_channel_at_the_message(person, serv
     expect(results.nth(1).locator("mark")).to_have_text("京タワ")
     expect(results.nth(1).locator(".result-text")).to_have_text("東京タワーに行こう")
     page.screenshot(path=str(artifacts / "search-japanese.png"))
+    page.evaluate(AXE.read_text())  # the open dialog and its results pass axe-core's WCAG 2 A/AA rules
+    result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
+    problems = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+    assert problems == [], problems
 
     results.nth(1).click()
     expect(page.locator("#search-dialog")).to_be_hidden()
@@ -78,3 +84,24 @@ def test_slash_opens_search_and_results_show_markup_as_text(person, server):
     expect(page.locator("#search-status")).to_contain_text("No messages contain")
     page.keyboard.press("Escape")
     expect(page.locator("#search-dialog")).to_be_hidden()
+
+
+def test_more_results_load_as_the_list_scrolls(person, server):
+    seed_channel(server)
+    for number in range(70):
+        seed_message(server, "general", "carol", f"weekly report {number}")
+    alice = person()
+    page = alice.page
+    page.click("#search-open")
+    page.fill("#search-input", "report")
+    results = page.locator("#search-results .search-result")
+    expect(results.first).to_contain_text("weekly report 69")  # newest first
+    for _ in range(5):
+        if results.count() == 70:
+            break
+        shown = results.count()
+        page.locator("#search-results").evaluate("node => { node.scrollTop = node.scrollHeight; }")
+        page.wait_for_function("n => document.querySelectorAll('#search-results .search-result').length > n", arg=shown)
+    expect(results).to_have_count(70)
+    expect(results.last).to_contain_text("weekly report 0")
+    expect(page.locator("#search-status")).to_have_text("70 messages")
