@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 
-.PHONY: run serve test test-sqlite test-postgres lint format bench bench-rest clean
+.PHONY: run serve test test-sqlite test-postgres lint format bench bench-rest bench-search clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -56,6 +56,9 @@ bench: $(VENV)/.dev
 
 bench-rest: $(VENV)/.dev  ## REST creates/s through gunicorn and the newest page of a 1M-message channel, on both backends
 	cd bench && ../$(PY) rest.py --database sqlite && ../$(PY) rest.py --database postgres
+
+bench-search: $(VENV)/.dev  ## message search: first pages, index size, sends/s with and without the index (bench/README.md)
+	cd bench && ../$(PY) search_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -7,13 +7,14 @@ ChatError (sent back as an error reply). Names are `noun.verb`; docs/protocol.md
 from collections.abc import Callable
 
 from . import metrics
-from .actions import bindings, channels, direct, members, messages, presence, reactions, users
+from .actions import bindings, channels, direct, members, messages, presence, reactions, search, users
 from .actions.common import UNSET
 from .context import Actor, Chat
 from .errors import bad_request
 
 COMMANDS: dict[str, Callable] = {}
 PUBLIC_PAGE = 50
+SEARCH_PAGE = 20
 
 
 def command(name: str):
@@ -295,6 +296,37 @@ def message_page(conn, args):
     )
     newer = messages.exists_after(conn.chat, items[-1]) if items else False
     return {"items": [messages.serialize(conn.chat, row) for row in items], "more": more, "newer": newer}
+
+
+@command("messages.search")
+def search_messages(conn, args):
+    """Messages containing `query` in the channels the user may read now, newest first, with
+    the channels they are in (the SDK builds Channel objects for them); `next` is the position
+    the following page starts before."""
+    page_size = args.get("pageSize", SEARCH_PAGE)
+    if not isinstance(page_size, int) or isinstance(page_size, bool) or not 1 <= page_size <= messages.MAX_PAGE:
+        raise bad_request(f"pageSize must be 1 to {messages.MAX_PAGE}")
+    rows = search.find(
+        conn.chat,
+        actor(conn),
+        conn.service_sid,
+        args.get("query"),
+        channel=args.get("channel") or None,
+        author=args.get("author") or None,
+        before=args.get("before"),
+        limit=page_size + 1,
+    )
+    found = rows[:page_size]
+    sids = dict.fromkeys(row["channel_sid"] for row in found)
+    rooms = {
+        sid: channel_view(conn.chat, channels.get(conn.chat, actor(conn), conn.service_sid, sid), conn.identity)
+        for sid in sids
+    }
+    return {
+        "items": [messages.serialize(conn.chat, row) for row in found],
+        "channels": rooms,
+        "next": found[-1]["search_rowid"] if len(rows) > page_size else None,
+    }
 
 
 # --- users --------------------------------------------------------------------------------

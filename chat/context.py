@@ -82,6 +82,11 @@ class Chat:
 
         self.presence = Presence(self)
         self.presence.start()
+        # SQLite's search index catches up with new messages in the background (issue 15).
+        from .actions.search import Indexer
+
+        self.search_indexer = Indexer(self)
+        self.search_indexer.start()
 
     def _events_between(self, first: int, last: int) -> list[Event]:
         return [Event.from_row(row) for row in event_log.between(self.store.db(), first, last)]
@@ -100,4 +105,5 @@ class Chat:
         self.webhooks.stop()
         self.reactor.stop()
         self.bus.stop()
+        self.search_indexer.stop()
         self.store.close()

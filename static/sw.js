@@ -11,6 +11,7 @@ var SHELL = [
   '/static/js/page/notify.js',
   '/static/js/page/mentions.js',
   '/static/js/app.js',
+  '/static/js/search.js',
   '/static/icons/favicon.svg',
   '/static/icons/favicon-unread.svg',
   '/static/icons/icon-192.png',

@@ -169,7 +169,7 @@ class PostgresBackend:
                 version = row[0] or 0
                 for script in schema.MIGRATIONS[version:]:
                     for statement in schema.statements(script, self.name):
-                        db.execute(statement)
+                        statement(db) if callable(statement) else db.execute(statement)
                 db.execute("DELETE FROM schema_version")
                 db.execute("INSERT INTO schema_version (version) VALUES (?)", [len(schema.MIGRATIONS)])
                 db.execute("COMMIT")

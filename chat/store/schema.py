@@ -3,13 +3,16 @@ field names where SQL allows (`author` for `from`, `idx` for `index`). Times are
 strings with milliseconds.
 
 A migration is SQL in SQLite's dialect, rewritten for PostgreSQL by `dialect.postgres_ddl`, or a
-dict with one script per backend where they cannot share one. Each runs once, in order, inside
-one transaction (the backends count them: chat/store/sqlite.py, chat/store/postgres.py).
+dict with one script per backend where they cannot share one. A script is split at `;`, unless
+it is a list of statements (for trigger and function bodies, which hold `;` themselves); an item
+of such a list may be a function of the connection (a step that reports its progress). Each
+migration runs once, in order, inside one transaction (the backends count them:
+chat/store/sqlite.py, chat/store/postgres.py).
 """
 
-from . import dialect
+from . import dialect, search_schema
 
-MIGRATIONS: list[str | dict[str, str]] = [
+MIGRATIONS: list[str | dict] = [
     """
     CREATE TABLE services (
         sid TEXT PRIMARY KEY,
@@ -228,12 +231,17 @@ MIGRATIONS: list[str | dict[str, str]] = [
     );
     CREATE INDEX presence_sockets_user ON presence_sockets(service_sid, identity);
     """,
+    # Message search (chat/store/search_schema.py): a trigram index kept by triggers, so every
+    # write of a message changes it in the same transaction; existing messages are indexed here.
+    search_schema.MIGRATION,
 ]
 
 
-def statements(migration: str | dict[str, str], backend: str) -> list[str]:
+def statements(migration: str | dict, backend: str) -> list:
     """The statements of one migration for `backend` ("sqlite" or "postgres")."""
     script = migration[backend] if isinstance(migration, dict) else migration
+    if isinstance(script, list):
+        return script
     if backend == "postgres" and not isinstance(migration, dict):
         script = dialect.postgres_ddl(script)
     return [statement for statement in script.split(";") if statement.strip()]

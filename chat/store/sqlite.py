@@ -75,7 +75,7 @@ class SqliteBackend:
                 version = db.execute("PRAGMA user_version").fetchone()[0]
                 for number, script in enumerate(schema.MIGRATIONS[version:], start=version + 1):
                     for statement in schema.statements(script, self.name):
-                        db.execute(statement)
+                        statement(db) if callable(statement) else db.execute(statement)
                     db.execute(f"PRAGMA user_version={number}")
                 db.execute("COMMIT")
             except BaseException:

@@ -522,8 +522,10 @@
     });
   }
 
-  function openChannel(channel) {
-    view = { channel: channel, messages: [], paginator: null, horizon: null, typing: {}, loading: false };
+  // `at`: a message index to open the channel at (a search result), with the messages around
+  // it; scrolling then loads older and newer history. Without it: the newest page.
+  function openChannel(channel, at) {
+    view = { channel: channel, messages: [], paginator: null, newer: null, horizon: null, typing: {}, loading: false };
     var current = view;
     setPanel('sidebar', false);
     clear(ui.list);
@@ -540,15 +542,32 @@
     var horizon = channel.lastConsumedMessageIndex;
     view.horizon = horizon === undefined ? null : horizon;
     loadMembers();
-    return channel.getMessages(PAGE_SIZE).then(function (paginator) {
+    var anchored = at !== undefined && at !== null;
+    var loading = anchored ? Promise.all([
+      channel.getMessages(PAGE_SIZE / 2, at, 'backwards'),
+      channel.getMessages(PAGE_SIZE / 2, at + 1, 'forward')
+    ]) : channel.getMessages(PAGE_SIZE).then(function (paginator) { return [paginator, null]; });
+    return loading.then(function (pages) {
       if (view !== current) return;
-      view.paginator = paginator;
-      view.messages = paginator.items.slice();
+      view.paginator = pages[0];
+      view.newer = pages[1] && pages[1].hasNextPage ? pages[1] : null;
+      view.messages = pages[0].items.concat(pages[1] ? pages[1].items : []);
       renderAll();
-      scrollToHorizonOrBottom();
-      ui.loadOlder.hidden = !paginator.hasPrevPage;
+      if (anchored) showFound(at); else scrollToHorizonOrBottom();
+      ui.loadOlder.hidden = !pages[0].hasPrevPage;
       markRead();
     }, function (err) { notice('Could not load messages: ' + err.message, 'error'); });
+  }
+
+  // The message a search result points at: in the middle of the view, briefly highlighted.
+  function showFound(index) {
+    var node = ui.list.querySelector('.message[data-index="' + index + '"]');
+    if (!node) return;
+    node.scrollIntoView({ block: 'center' });
+    node.classList.add('found');
+    node.tabIndex = -1;
+    node.focus({ preventScroll: true });
+    setTimeout(function () { node.classList.remove('found'); }, 2500);
   }
 
   function renderHeader() {
@@ -660,6 +679,7 @@
       if (!view || sid !== view.channel.sid) return;
     }
     if (view.messages.some(function (m) { return m.sid === message.sid; })) return;
+    if (view.newer) { ui.pill.hidden = false; return; }  // history between: it loads by scrolling down
     var stick = atBottom() || message.author === identity;
     var previous = view.messages[view.messages.length - 1];
     view.messages.push(message);
@@ -1077,13 +1097,31 @@
     }).then(function () { current.loading = null; });
     return current.loading;
   }
+  // Opened at a search result: scrolling down loads the newer pages until the newest.
+  function loadNewer() {
+    if (!view || view.loading || !view.newer) return;
+    var current = view;
+    current.loading = current.newer.nextPage().then(function (paginator) {
+      if (view !== current) return;
+      var known = {};
+      current.messages.forEach(function (m) { known[m.sid] = true; });
+      current.messages = current.messages.concat(paginator.items.filter(function (m) { return !known[m.sid]; }));
+      current.newer = paginator.hasNextPage ? paginator : null;
+      keepingPosition(renderAll);
+    }).catch(function (err) {
+      notice('Could not load newer messages: ' + err.message, 'error');
+    }).then(function () { current.loading = null; });
+  }
   ui.loadOlder.addEventListener('click', loadOlder);
   ui.messages.addEventListener('scroll', function () {
     if (ui.messages.scrollTop < 80) loadOlder();
-    if (atBottom()) { ui.pill.hidden = true; markRead(); }
+    if (atBottom()) { loadNewer(); if (!view || !view.newer) ui.pill.hidden = true; markRead(); }
     closePicker();
   });
-  ui.pill.addEventListener('click', function () { scrollToBottom(); markRead(); ui.input.focus(); });
+  ui.pill.addEventListener('click', function () {
+    if (view && view.newer) { openChannel(view.channel); return; }  // jump over the history between
+    scrollToBottom(); markRead(); ui.input.focus();
+  });
 
   // ------------------------------------------------------------------ composer
   function lastOwnMessage() {
@@ -1250,6 +1288,15 @@
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function () { /* an old browser: no offline start */ });
   }
+
+  // ------------------------------------------------------------------ for static/js/search.js
+  Object.assign(window.ChatPage, {
+    client: function () { return client; },
+    current: function () { return view && view.channel; },
+    channelName: channelName,
+    displayName: displayName,
+    openAt: function (channel, index) { return openChannel(channel, index); }
+  });
 
   start();
 })();

@@ -780,6 +780,20 @@
       return new Paginator(items, null, page.next ? function () { return self.getPublicChannelDescriptors(page.next); } : null);
     });
   };
+  // Our extension, not in Twilio's SDK: messages containing `query` in the channels this user
+  // may read, newest first. options: channel (SID, unique name or Channel), author, pageSize.
+  Client.prototype.searchMessages = function (query, options, before) {
+    var self = this;
+    options = options || {};
+    var channel = options.channel && options.channel.sid ? options.channel.sid : options.channel;
+    return this._call('messages.search', {
+      query: query, channel: channel || null, author: options.author || null,
+      pageSize: options.pageSize || 20, before: before === undefined ? null : before
+    }).then(function (page) {
+      var items = page.items.map(function (data) { return self._channel(page.channels[data.channel_sid])._message(data); });
+      return new Paginator(items, null, page.next !== null ? function () { return self.searchMessages(query, options, page.next); } : null);
+    });
+  };
   Client.prototype.getUserChannelDescriptors = function () {
     var self = this;
     return this._call('channels.user').then(function (list) {
