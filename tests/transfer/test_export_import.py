@@ -9,7 +9,7 @@ import databases
 import pytest
 import requests
 from live_server import LiveServer, make_settings
-from transfer_helpers import JAPANESE, chat, export, fill, settings_db
+from transfer_helpers import JAPANESE, chat, export, fill, listings, settings_db
 from webhook_receiver import Receiver
 
 
@@ -70,30 +70,6 @@ def test_the_imported_chat_answers_as_the_original_did(filled, tmp_path):
         assert listings(restored) == before
     finally:
         restored.stop()
-
-
-def listings(live) -> dict:
-    """What REST and the picture route show of the service, without the server's address."""
-    base = f"/v2/Services/{live.settings.service_sid}"
-    auth = (live.settings.account_sid, live.settings.auth_token)
-
-    def get(path: str) -> dict:
-        response = requests.get(f"{live.url}{base}{path}", params={"PageSize": 1000}, auth=auth, timeout=10)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    seen = {path: get(path) for path in ("", "/Roles", "/Users", "/Channels")}
-    for channel in seen["/Channels"]["channels"]:
-        for path in ("/Members", "/Messages", "/Invites", "/Webhooks"):
-            seen[f"{channel['sid']}{path}"] = get(f"/Channels/{channel['sid']}{path}")
-    token = {"Authorization": f"Bearer {live.token('alice')}"}
-    for user in seen["/Users"]["users"]:
-        seen[user["identity"]] = get(f"/Users/{user['sid']}/Channels")
-    for message in seen[f"{seen['/Channels']['channels'][0]['sid']}/Messages"]["messages"]:
-        if message["media"]:
-            picture = requests.get(f"{live.url}/media/{message['media']['sid']}", headers=token, timeout=10)
-            seen[message["media"]["sid"]] = [picture.status_code, picture.content.hex()]
-    return json.loads(json.dumps(seen).replace(live.url, "BASE"))
 
 
 def test_import_into_a_chat_in_use_fires_no_webhooks_and_sends_no_messages(filled, tmp_path, ws_factory):

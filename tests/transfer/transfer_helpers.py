@@ -89,3 +89,27 @@ def export(**db) -> list[str]:
     lines = done.stdout.splitlines()
     assert json.loads(lines[0])["format"] == "twilio-chat-export"
     return lines[1:]
+
+
+def listings(live) -> dict:
+    """What REST and the picture route show of the service, without the server's address."""
+    base = f"/v2/Services/{live.settings.service_sid}"
+    auth = (live.settings.account_sid, live.settings.auth_token)
+
+    def get(path: str) -> dict:
+        response = requests.get(f"{live.url}{base}{path}", params={"PageSize": 1000}, auth=auth, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    seen = {path: get(path) for path in ("", "/Roles", "/Users", "/Channels")}
+    for channel in seen["/Channels"]["channels"]:
+        for path in ("/Members", "/Messages", "/Invites", "/Webhooks"):
+            seen[f"{channel['sid']}{path}"] = get(f"/Channels/{channel['sid']}{path}")
+    token = {"Authorization": f"Bearer {live.token('alice')}"}
+    for user in seen["/Users"]["users"]:
+        seen[user["identity"]] = get(f"/Users/{user['sid']}/Channels")
+    for message in seen[f"{seen['/Channels']['channels'][0]['sid']}/Messages"]["messages"]:
+        if message["media"]:
+            picture = requests.get(f"{live.url}/media/{message['media']['sid']}", headers=token, timeout=10)
+            seen[message["media"]["sid"]] = [picture.status_code, picture.content.hex()]
+    return json.loads(json.dumps(seen).replace(live.url, "BASE"))
