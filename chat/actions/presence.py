@@ -10,7 +10,7 @@ from collections import Counter
 from ..context import Actor, Chat
 from ..errors import forbidden
 from ..events import SUBSCRIBERS
-from ..store import Tx
+from ..store import ERRORS, Tx
 from ..store import presence as presence_rows
 from ..store import services as service_rows
 from ..store import users as user_rows
@@ -89,7 +89,7 @@ class Presence:
                 keys = set(presence_rows.users_of(tx.db, [self.process_id]))
                 presence_rows.remove(tx.db, [self.process_id])
                 _settle(chat, tx, keys)
-        except chat.store.errors:
+        except ERRORS:
             self.closed = True
             log.exception("presence: could not remove this process's rows; others will sweep them")
 
@@ -98,7 +98,7 @@ class Presence:
         while not self._stopping.wait(interval):
             try:
                 _beat(self.chat)
-            except self.chat.store.errors:
+            except ERRORS:
                 log.exception("presence heartbeat failed; trying again in %g s", interval)
             finally:
                 self.chat.store.release()
@@ -126,7 +126,7 @@ def _count(chat: Chat, service_sid: str, identity: str, step: int) -> dict | Non
                 presence_rows.set_count(tx.db, state.process_id, service_sid, identity, count)
                 keys = {key}
             return _settle(chat, tx, keys, services).get(key, user)
-    except chat.store.errors:
+    except ERRORS:
         # The socket still counts in memory; the next heartbeat writes it.
         if not counted:
             state.step(key, step)
@@ -155,7 +155,7 @@ def _beat(chat: Chat, first: bool = False) -> None:
             if first:
                 keys |= set(presence_rows.online_without_sockets(tx.db))
             _settle(chat, tx, keys)
-    except chat.store.errors:
+    except ERRORS:
         state.resync = True
         raise
 

@@ -8,7 +8,11 @@ from dotenv import dotenv_values
 
 from .db import CommitError, Store, Tx
 
-ERRORS = (sqlite3.Error, psycopg.Error, CommitError)  # what either backend may raise
+ERRORS = (
+    sqlite3.Error,
+    psycopg.Error,
+    CommitError,
+)  # what either backend may raise (Store.unavailable: the transient ones)
 
 
 def open_store(path: str = "chat.db", url: str = "", threads: int = 8, synchronous: str = "NORMAL") -> Store:

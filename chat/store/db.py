@@ -25,7 +25,6 @@ class Store:
 
     def __init__(self, backend):
         self.backend = backend
-        self.errors: tuple[type[BaseException], ...] = (*backend.errors, CommitError)
         self.unavailable: tuple[type[BaseException], ...] = (*backend.unavailable, CommitError)
         self._local = threading.local()
         self._writer = None

@@ -22,11 +22,9 @@ _TOKEN = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|(?<!:):([A-Za-z_]\w*)|(\?)|(%)")
 
 
 @lru_cache(maxsize=4096)
-def postgres(sql: str, with_params: bool = True) -> str:
-    """A statement written with SQLite's marks, in psycopg's. Without parameters psycopg sends
-    the text as it is, so nothing needs escaping."""
-    if not with_params:
-        return sql
+def postgres(sql: str) -> str:
+    """A statement written with SQLite's marks, in psycopg's (for a call with parameters: without
+    them psycopg sends the text as it is, and a statement needs no rewriting)."""
 
     def mark(match: re.Match) -> str:
         name, question, percent = match.groups()

@@ -85,7 +85,7 @@ class Database:
     def execute(self, sql: str, params=None) -> psycopg.Cursor:
         if params:
             return self.conn.execute(dialect.postgres(sql), params)
-        return self.conn.execute(dialect.postgres(sql, with_params=False))
+        return self.conn.execute(sql)
 
 
 def describe(url: str) -> str:
@@ -96,7 +96,6 @@ def describe(url: str) -> str:
 
 class PostgresBackend:
     name = "postgres"
-    errors = (psycopg.Error,)
     unavailable = (psycopg.OperationalError,)  # connection lost or refused, pool timeout
     # Bodies per group commit. Each body after the first is a subtransaction (a savepoint); past
     # 64 in one transaction PostgreSQL's snapshots overflow into pg_subtrans and slow every reader.

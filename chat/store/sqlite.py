@@ -14,7 +14,6 @@ MAX_IDLE = 16  # pooled connections kept open between uses (each holds its own p
 
 class SqliteBackend:
     name = "sqlite"
-    errors = (sqlite3.Error,)
     unavailable = (sqlite3.OperationalError,)  # locked past busy_timeout, disk full, I/O
     max_batch = 128  # bodies per group commit: bounds how long the first of them waits
 
