@@ -11,12 +11,12 @@ import os
 import random
 import statistics
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from fresh_settings import fresh_settings  # noqa: E402
+from store_bench import send_rate  # noqa: E402
 
 from chat.actions import channels, members, messages, search  # noqa: E402
 from chat.clock import now_iso  # noqa: E402
@@ -138,28 +138,10 @@ def ingest(backend: str, indexed: bool, threads: int, total: int) -> float:
                     tx.db.execute(f"DROP TRIGGER message_search_{name}")
             else:
                 tx.db.execute("DROP TRIGGER message_search_sync ON messages")
-    sid = chat.settings.service_sid
-    channels.create(chat, ACCOUNT, sid, unique_name="ingest")
     rng = random.Random(threads)
     bodies = [text(rng, n, total) for n in range(total)]
     per_thread = total // threads
-    start = threading.Barrier(threads + 1)
-
-    def sender(number: int) -> None:
-        start.wait()
-        for i in range(per_thread):
-            messages.send(chat, ACCOUNT, sid, "ingest", body=bodies[number * per_thread + i], author=f"u{number}")
-
-    workers = [threading.Thread(target=sender, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    start.wait()
-    began = time.perf_counter()
-    for worker in workers:
-        worker.join()
-    rate = per_thread * threads / (time.perf_counter() - began)
-    chat.close()
-    return rate
+    return send_rate(chat, threads, per_thread, lambda number, i: bodies[number * per_thread + i])
 
 
 def main() -> None:

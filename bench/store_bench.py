@@ -9,6 +9,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -30,7 +31,12 @@ def fresh_chat(backend: str, synchronous: str = "NORMAL") -> Chat:
 
 def ingest(backend: str, synchronous: str, threads: int, per_thread: int) -> float:
     """Acknowledged messages/s: each send returns only after its transaction committed."""
-    chat = fresh_chat(backend, synchronous)
+    return send_rate(fresh_chat(backend, synchronous), threads, per_thread, lambda number, i: f"message {number}-{i}")
+
+
+def send_rate(chat: Chat, threads: int, per_thread: int, body: Callable[[int, int], str]) -> float:
+    """Messages/s sent into a new channel by `threads` threads at once, `body(thread, i)` each;
+    closes `chat` afterwards."""
     sid = chat.settings.service_sid
     channels.create(chat, ACCOUNT, sid, unique_name="ingest")
     start = threading.Barrier(threads + 1)
@@ -38,7 +44,7 @@ def ingest(backend: str, synchronous: str, threads: int, per_thread: int) -> flo
     def sender(number: int) -> None:
         start.wait()
         for i in range(per_thread):
-            messages.send(chat, ACCOUNT, sid, "ingest", body=f"message {number}-{i}", author=f"user{number}")
+            messages.send(chat, ACCOUNT, sid, "ingest", body=body(number, i), author=f"user{number}")
 
     workers = [threading.Thread(target=sender, args=(n,)) for n in range(threads)]
     for worker in workers:
