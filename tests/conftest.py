@@ -24,12 +24,6 @@ def settings(tmp_path):
 
 
 @pytest.fixture
-def settings_factory(tmp_path):
-    """Settings for this test's database, with overrides (fixtures: other conftests shadow imports)."""
-    return lambda **overrides: make_settings(tmp_path, **overrides)
-
-
-@pytest.fixture
 def server_factory(tmp_path):
     started: list[LiveServer] = []
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import databases
 import requests
+from live_server import make_settings
 from tcp_proxy import TcpProxy
 
 
@@ -23,13 +24,11 @@ def messages_of(live) -> list[str]:
     return [message["body"] for message in response.json()["messages"]]
 
 
-def test_the_server_waits_for_postgres_answers_503_while_it_is_away_and_recovers(
-    settings_factory, gunicorn_factory, tmp_path
-):
+def test_the_server_waits_for_postgres_answers_503_while_it_is_away_and_recovers(gunicorn_factory, tmp_path):
     direct = databases.url_for(tmp_path)
     target = urlsplit(direct)
     proxy = TcpProxy(target.hostname, target.port)
-    settings = settings_factory(database_url=through(proxy, direct))
+    settings = make_settings(tmp_path, database_url=through(proxy, direct))
 
     # Start while the database does not answer; it comes up once the server has said so.
     def start_when_the_server_waits() -> None:

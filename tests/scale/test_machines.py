@@ -13,6 +13,7 @@ import databases
 import psycopg
 import requests
 from gunicorn_server import ROOT, clone, procfile_command
+from live_server import make_settings
 from test_durability import all_messages
 from test_media import PNG
 from test_workers import assert_same_streams, close_all, open_members, send_concurrently
@@ -21,8 +22,8 @@ from ws_client import Listener
 from chat.store import schema
 
 
-def start_machines(settings_factory, gunicorn_factory, tmp_path, redis_url, count: int):
-    settings = settings_factory(database_url=databases.url_for(tmp_path))
+def start_machines(gunicorn_factory, tmp_path, redis_url, count: int):
+    settings = make_settings(tmp_path, database_url=databases.url_for(tmp_path))
     machines = []
     for number in range(count):
         machine = clone(tmp_path / f"machine{number}")
@@ -31,10 +32,8 @@ def start_machines(settings_factory, gunicorn_factory, tmp_path, redis_url, coun
     return settings, servers, machines
 
 
-def test_servers_on_three_machines_share_one_stream_pictures_and_nothing_on_disk(
-    settings_factory, gunicorn_factory, tmp_path, redis_url
-):
-    settings, servers, machines = start_machines(settings_factory, gunicorn_factory, tmp_path, redis_url, 3)
+def test_servers_on_three_machines_share_one_stream_pictures_and_nothing_on_disk(gunicorn_factory, tmp_path, redis_url):
+    settings, servers, machines = start_machines(gunicorn_factory, tmp_path, redis_url, 3)
     first, second, third = servers
     listeners, senders = open_members(first, 3)
     listeners += [Listener(live.ws_url, live.token(f"user{n}")) for n, live in enumerate([second, third])]
@@ -74,9 +73,9 @@ def test_servers_on_three_machines_share_one_stream_pictures_and_nothing_on_disk
 
 
 def test_a_machine_killed_during_a_rest_burst_and_replaced_by_a_fresh_clone_loses_nothing(
-    settings_factory, gunicorn_factory, tmp_path, redis_url
+    gunicorn_factory, tmp_path, redis_url
 ):
-    settings, servers, _ = start_machines(settings_factory, gunicorn_factory, tmp_path, redis_url, 3)
+    settings, servers, _ = start_machines(gunicorn_factory, tmp_path, redis_url, 3)
     first, doomed, third = servers
     listeners, senders = open_members(first, 2)
     listeners.append(Listener(third.ws_url, third.token("user1")))

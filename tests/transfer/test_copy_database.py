@@ -5,11 +5,12 @@ dates, read horizons, roles, webhook settings, pictures), and a second copy is r
 from dataclasses import replace
 
 import databases
+from live_server import make_settings
 from transfer_helpers import chat, fill, listings
 
 
-def test_a_chat_moves_from_sqlite_to_postgres_and_answers_the_same(tmp_path, settings_factory, server_factory):
-    settings = settings_factory(database_url="")
+def test_a_chat_moves_from_sqlite_to_postgres_and_answers_the_same(tmp_path, server_factory):
+    settings = make_settings(tmp_path, database_url="")
     on_sqlite = server_factory(settings)
     fill(on_sqlite)
     before = listings(on_sqlite)
