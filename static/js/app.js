@@ -742,7 +742,20 @@
     var found = view.messages.findIndex(function (m) { return m.sid === message.sid; });
     if (found < 0) return;
     view.messages[found] = message;
-    rerenderKeepingScroll();
+    var old = ui.list.querySelector('.message[data-sid="' + CSS.escape(message.sid) + '"]');
+    if (!old) return rerenderKeepingScroll();
+    // Only this message is redrawn, so a reaction picker someone has open on it (or on another
+    // message) stays open when somebody else reacts or edits meanwhile.
+    var fresh = messageNode(message, old.classList.contains('continued'));
+    if (old.classList.contains('selected')) fresh.classList.add('selected');
+    var picker = old.querySelector(':scope > .reaction-picker');
+    if (picker) {
+      fresh.appendChild(picker);
+      fresh.querySelector('.react-button').setAttribute('aria-expanded', 'true');
+    }
+    var stay = atBottom();
+    old.replaceWith(fresh);
+    if (stay) scrollToBottom();
   }
   function removeMessage(message) {
     view.messages = view.messages.filter(function (m) { return m.sid !== message.sid; });
@@ -958,20 +971,30 @@
       var choice = el('button', 'reaction-choice' + (i >= COMMON_REACTIONS.length ? ' more' : ''), reaction);
       choice.type = 'button';
       choice.setAttribute('aria-label', 'React with ' + reaction);
-      choice.addEventListener('click', function () { closePicker(); react(message, reaction); opener.focus(); });
+      choice.addEventListener('click', function () {
+        var button = openerOf(picker) || opener;  // the message may have been redrawn meanwhile
+        closePicker();
+        react(message, reaction);
+        button.focus();
+      });
       picker.appendChild(choice);
     });
     picker.addEventListener('keydown', function (event) {
-      if (event.key === 'Escape') { event.stopPropagation(); closePicker(); opener.focus(); }
+      if (event.key !== 'Escape') return;
+      var button = openerOf(picker) || opener;
+      event.stopPropagation();
+      closePicker();
+      button.focus();
     });
     opener.setAttribute('aria-expanded', 'true');
     opener.closest('.message').appendChild(picker);
     picker.firstChild.focus();
   }
+  function openerOf(picker) { return picker.parentNode && picker.parentNode.querySelector('.react-button'); }
   function closePicker() {
     var picker = document.querySelector('.reaction-picker');
     if (!picker) return;
-    var opener = picker.parentNode.querySelector('.react-button');
+    var opener = openerOf(picker);
     if (opener) opener.setAttribute('aria-expanded', 'false');
     picker.remove();
   }

@@ -132,6 +132,26 @@ def test_reactions_from_two_pages_at_once_both_count(person, server):
     expect(bob.message("pizza tonight?").locator(".reaction")).to_have_attribute("aria-pressed", "false")
 
 
+def test_an_open_reaction_picker_survives_another_persons_reaction(person, server):
+    seed_channel(server)
+    alice, bob = person("alice"), person("bob")
+    alice.send("movie night?")
+    bob.message("movie night?").hover()
+    bob.message("movie night?").get_by_role("button", name="Add a reaction").click()
+    alice.message("movie night?").hover()
+    alice.message("movie night?").get_by_role("button", name="Add a reaction").click()
+    alice.page.get_by_role("button", name="React with 👍").click()
+    expect(bob.message("movie night?").locator(".reaction .reaction-count")).to_have_text("1")
+    picker = bob.page.locator(".reaction-picker")
+    expect(picker).to_be_visible()  # redrawn with alice's 👍, bob's choice still open under his pointer
+    expect(bob.message("movie night?").get_by_role("button", name="Add a reaction")).to_have_attribute(
+        "aria-expanded", "true"
+    )
+    picker.get_by_role("button", name="React with 👍").click()
+    expect(alice.message("movie night?").locator(".reaction .reaction-count")).to_have_text("2")
+    expect(bob.page.locator(".reaction-picker")).to_have_count(0)
+
+
 def test_direct_messages_from_the_member_list_and_a_name(person, server):
     seed_channel(server)
     alice, bob, carol = person("alice"), person("bob"), person("carol")
