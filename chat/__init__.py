@@ -7,11 +7,12 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, console, health, media, metrics, nul, pages, pwa, realtime
+from . import api, console, health, media, metrics, nul, pages, pwa
 from . import settings as settings_module
 from .context import Chat
 from .errors import ChatError
 from .ratelimit import TooManyRequests
+from .ws import endpoint as websocket_endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 HSTS = "max-age=31536000"  # a year; no includeSubDomains: other hosts of the domain are not ours to decide
@@ -35,7 +36,7 @@ def create_app(settings: settings_module.Settings | None = None) -> Flask:
     app.register_blueprint(pwa.bp)
     api.init_app(app)
     app.register_blueprint(media.bp)
-    realtime.init_app(app)
+    websocket_endpoint.init_app(app)
     metrics.init_app(app)
     health.init_app(app)
     console.init_app(app)

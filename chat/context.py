@@ -8,14 +8,14 @@ from .admission import Admission
 from .bus import Hub, LocalBus
 from .events import Event
 from .identity import Identities
-from .pool import Pool
 from .ratelimit import AddressRate, ChannelRate
-from .reactor import Reactor
 from .redis_bus import RedisBus
 from .settings import Settings
 from .store import events as event_log
 from .store import open_store, services
 from .webhooks import Webhooks
+from .ws.pool import Pool
+from .ws.reactor import Reactor
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 import json
 from dataclasses import dataclass, field
 
-from .outbound import text_frame
+from .ws.outbound import text_frame
 
 # Who receives an event: everyone in the service, the members of a channel, one identity, or one
 # identity and the sockets that subscribed to that user (user.get), as Twilio's SDK subscribes.
@@ -34,7 +34,7 @@ class Event:
 
     @property
     def wire(self) -> bytes:
-        """The frame as WebSocket bytes, the same for every recipient (chat/outbound.py)."""
+        """The frame as WebSocket bytes, the same for every recipient (chat/ws/outbound.py)."""
         if self._wire is None:
             self._wire = text_frame(self.frame)
         return self._wire

@@ -3,7 +3,8 @@
 import re
 from pathlib import Path
 
-from chat import commands, settings
+from chat import settings
+from chat.ws import commands
 
 ROOT = Path(__file__).resolve().parent.parent
 

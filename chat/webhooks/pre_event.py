@@ -5,7 +5,7 @@ import json
 import logging
 
 from ..errors import ChatError
-from ..pool import blocking
+from ..ws.pool import blocking
 from . import transport
 from .outbox import wanted
 from .params import common, form

@@ -4,7 +4,7 @@ stopping runs what is queued."""
 import threading
 import time
 
-from chat.pool import Pool, blocking
+from chat.ws.pool import Pool, blocking
 
 
 def test_at_most_running_calls_run_at_once():

@@ -1,4 +1,4 @@
-"""How the server reads and closes WebSockets (chat/reactor.py): fragmented messages, control
+"""How the server reads and closes WebSockets (chat/ws/reactor.py): fragmented messages, control
 frames, the closing handshake, and idle sockets that hold no thread."""
 
 import json

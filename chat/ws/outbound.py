@@ -3,7 +3,7 @@
 An event is encoded once as a complete WebSocket frame (server frames are unmasked, so the same
 bytes serve every recipient) and written straight from the publishing thread with a
 non-blocking send. Only when a client's kernel buffer is full do the bytes wait in that
-socket's backlog, which the reactor thread (chat/reactor.py) writes out as the socket drains.
+socket's backlog, which the reactor thread (chat/ws/reactor.py) writes out as the socket drains.
 Every write to a socket, control frames included, goes through its `Outlet`, so frames never
 interleave.
 """

@@ -1,110 +1,45 @@
-"""The `/ws` endpoint: authentication, commands, and live events with resume (docs/protocol.md).
+"""One WebSocket after its handshake: frames in and out, the closing handshake, timers.
 
-After the handshake a connection holds no thread: the reactor (chat/reactor.py) reads its
-frames and runs its commands on a pool, one at a time per connection. Frames are written
-without blocking through each socket's Outlet (chat/outbound.py); a consumer too slow to drain
-its backlog is closed with code 4008 and resumes from its last sequence number when it
-reconnects.
+A connection holds no thread: the reactor (reactor.py) reads its frames and runs its commands
+on a pool, one at a time per connection. Frames are written without blocking through the
+socket's Outlet (outbound.py); a consumer too slow to drain its backlog is closed with code 4008
+and resumes from its last sequence number when it reconnects. What the frames mean (hello,
+commands, replay, tokens) is the session's part (session.py).
 """
 
 import collections
-import json
 import logging
-import os
 import socket
 import threading
 import time
 
-from flask import Blueprint, abort, current_app, request
-from flask_sock import Sock
 from wsproto.events import BytesMessage, CloseConnection, Ping, Pong, TextMessage
 
-from . import commands, metrics, nul, tokens
-from .bus import Listener
-from .context import Chat
-from .errors import ChatError, bad_request
-from .events import Event, dumps
+from .. import metrics, tokens
+from ..bus import Listener
+from ..context import Chat
+from ..events import Event, dumps
+from . import commands
 from .outbound import OP_PING, OP_PONG, Outlet, close_frame, frame, text_frame
 from .pool import blocking
 from .reactor import Peer
-from .store import events as event_log
+from .session import CLOSE_UNAUTHORIZED, Session
 
 log = logging.getLogger(__name__)
-
-sock = Sock()
-bp = Blueprint("realtime", __name__)
 
 CLOSE_NORMAL = 1000
 CLOSE_POLICY = 1008  # no answer to our pings
 CLOSE_TOO_BIG = 1009  # a message over MAX_FRAME_BYTES
-CLOSE_UNAUTHORIZED = 4001  # hello missing (HELLO_TIMEOUT), token invalid or expired
 CLOSE_SLOW_CONSUMER = 4008  # send queue overflowed
 UNSENDABLE_CODES = {1005, 1006, 1015}  # reported locally, never sent in a close frame
-REPLAY_BATCH = 1000
 REPLAY_WAIT = 10.0  # seconds a replayed frame may wait for room in the send queue
-ABOUT_TO_EXPIRE = 180  # seconds before exp when tokenAboutToExpire is sent (as Twilio's SDK)
 CLOSING_HANDSHAKE = 2.0  # seconds to wait for the client's close reply
 FORCE_CLOSE_AFTER = 2.0  # seconds a slow consumer gets to take its close frame
 RECEIVE_BYTES = 65536
 END = object()  # in a connection's inbox: the session is over
 
 
-def init_app(app) -> None:
-    # simple-websocket does the handshake; the reactor reads instead of its thread per socket.
-    app.config["SOCK_SERVER_OPTIONS"] = {"thread_class": _NoReaderThread}
-    sock.init_app(app)
-    app.register_blueprint(bp)
-
-
-class _NoReaderThread:
-    name = "ws-reader"
-
-    def __init__(self, target):
-        pass
-
-    def start(self) -> None:
-        pass
-
-
-@bp.before_app_request
-def check_origin():
-    """Browsers send Origin on WebSocket handshakes and CORS does not protect them: accept only
-    our own origin and ALLOWED_ORIGINS. Clients without Origin (bots, SDK tests) are fine."""
-    if request.path != "/ws":
-        return None
-    # No permessage-deflate: an event's frame is encoded once for all its recipients, and each
-    # socket would otherwise carry its own zlib state (hundreds of KB) for compressing.
-    request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return None
-    allowed = {request.host_url.rstrip("/"), *current_app.extensions["chat"].settings.allowed_origins}
-    if origin.rstrip("/") not in allowed:
-        abort(403)
-    return None
-
-
-@sock.route("/ws", bp=bp)
-def websocket(ws):
-    """Hand the socket to the reactor; this request's thread goes back to serving requests."""
-    Connection(current_app.extensions["chat"], _take_socket(ws.sock), ws.ws, request.remote_addr or "").open()
-    ws.connected = False  # ours now: flask-sock must not send a close frame on it
-
-
-def _take_socket(server_sock: socket.socket) -> socket.socket:
-    """Keep the TCP connection past the end of this request. The HTTP server shuts down and
-    closes its socket when the request ends, so we keep a duplicate of the descriptor and point
-    the server's descriptor at a spare socket whose peer is already gone."""
-    ours = server_sock.dup()
-    ours.setblocking(False)
-    spare, gone = socket.socketpair()
-    os.dup2(spare.fileno(), server_sock.fileno())
-    spare.close()
-    gone.close()
-    return ours
-
-
-class Connection(Listener, Peer):
+class Connection(Session, Listener, Peer):
     def __init__(self, chat: Chat, sock: socket.socket, protocol, address: str = ""):
         self.chat = chat
         self.sock = sock
@@ -362,104 +297,3 @@ class Connection(Listener, Peer):
             # A client that never reads never takes the close frame either; cut the connection then.
             self._deadline = time.monotonic() + FORCE_CLOSE_AFTER
         self._end()
-
-    # --- session --------------------------------------------------------------------------
-    def hello(self, args: dict) -> dict:
-        if self.grant is not None:
-            raise bad_request("Already authenticated")
-        self.grant = tokens.verify(self.chat.settings, args.get("token"))
-        self.identity = self.grant.identity
-        since = args.get("since")
-        if since is not None and (not isinstance(since, int) or since < 0):
-            raise bad_request("since must be a sequence number")
-        user = commands.connect(self)
-        with self._lock:
-            self._pending = [] if since is not None else None
-        last = self.chat.hub.attach(
-            self, lambda: [c["sid"] for c in commands.subscribed_channels(self.chat, self.identity)]
-        )
-        self._authenticated()
-        return {"identity": self.identity, "user": user, "seq": last, "since": since}
-
-    def replay(self, since: int, until: int) -> None:
-        """Send what the client missed (since < seq <= until) from the log, then the live events
-        that arrived meanwhile, skipping any seq already sent."""
-        sent = since
-        db = self.chat.store.db()
-        while sent < until:
-            batch = event_log.since(db, self.service_sid, self.identity, sent, REPLAY_BATCH)
-            batch = [row for row in batch if row["seq"] <= until]
-            if not batch:
-                break
-            for row in batch:
-                if self.close_code is not None:
-                    return
-                self._send_paced(Event.from_row(row, self.service_sid).wire)
-            sent = batch[-1]["seq"]
-        # Live events keep arriving in _pending while we flush it; switch to direct delivery
-        # only when it is empty, so nothing overtakes what was held back.
-        while True:
-            with self._lock:
-                pending = self._pending or []
-                if not pending:
-                    self._pending = None
-                    return
-                self._pending = []
-            for event in pending:
-                if event.seq is None or event.seq > until:
-                    self._send_paced(event.wire)
-
-    def check_token(self) -> None:
-        if self.grant is None:
-            return
-        remaining = self.grant.expires_at - time.time()
-        if remaining <= 0:
-            self.send({"event": "tokenExpired", "seq": None, "scope": "connection", "target": None, "data": {}})
-            self.shut(CLOSE_UNAUTHORIZED, "token expired")
-        elif remaining <= ABOUT_TO_EXPIRE and not self._warned_expiry:
-            self._warned_expiry = True
-            self.send(
-                {
-                    "event": "tokenAboutToExpire",
-                    "seq": None,
-                    "scope": "connection",
-                    "target": None,
-                    "data": {"ttl": int(remaining)},
-                }
-            )
-
-    def update_token(self, token) -> dict:
-        grant = tokens.verify(self.chat.settings, token)
-        if grant.identity != self.identity:
-            raise ChatError(401, tokens.INVALID_TOKEN, "A new token must carry the same identity")
-        self.grant = grant
-        self._warned_expiry = False
-        return {"expires_at": grant.expires_at}
-
-    def handle(self, text) -> None:
-        try:
-            message = json.loads(text)
-        except (ValueError, TypeError):
-            message = None
-        if not isinstance(message, dict) or not isinstance(message.get("cmd"), str):
-            self.send({"reply": None, "error": bad_request("Malformed frame: expected {id, cmd, args}").to_dict()})
-            return
-        reply_to = message.get("id")
-        args = message.get("args") or {}
-        try:
-            if not isinstance(args, dict):
-                raise bad_request("args must be an object")
-            nul.refuse(args, "Arguments")
-            if message["cmd"] != "hello" and self.grant is None:
-                raise ChatError(401, tokens.INVALID_TOKEN, "Send hello with a token first")
-            result = commands.run(self, message["cmd"], args)
-            self.send({"reply": reply_to, "result": result})
-            if message["cmd"] == "hello" and args.get("since") is not None:
-                self.replay(args["since"], result["seq"])
-        except ChatError as error:
-            self.send({"reply": reply_to, "error": error.to_dict()})
-            if message["cmd"] == "hello":
-                self.shut(CLOSE_UNAUTHORIZED, error.message)
-        except Exception:
-            log.exception("command %s failed", message.get("cmd"))
-            self.send({"reply": reply_to, "error": ChatError(500, 20500, "Internal error").to_dict()})

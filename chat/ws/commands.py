@@ -6,11 +6,11 @@ ChatError (sent back as an error reply). Names are `noun.verb`; docs/protocol.md
 
 from collections.abc import Callable
 
-from . import metrics
-from .actions import bindings, channels, direct, members, messages, presence, reactions, search, users
-from .actions.common import UNSET
-from .context import Actor, Chat
-from .errors import bad_request
+from .. import metrics
+from ..actions import bindings, channels, direct, members, messages, presence, reactions, search, users
+from ..actions.common import UNSET
+from ..context import Actor, Chat
+from ..errors import bad_request
 
 COMMANDS: dict[str, Callable] = {}
 PUBLIC_PAGE = 50

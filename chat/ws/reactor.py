@@ -4,7 +4,7 @@ After the handshake a connection's socket is handed to the `Reactor`. Its thread
 clients send (parsing frames on the spot), writes out the backlogs of clients that read slowly,
 and ticks once a second for timers (pings, token expiry, closing deadlines). Work that may
 block, such as a command that touches the database or calls a webhook, runs on a small thread
-pool (chat/pool.py); each connection's commands run one at a time, in the order they arrived.
+pool (chat/ws/pool.py); each connection's commands run one at a time, in the order they arrived.
 """
 
 import collections
