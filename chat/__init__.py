@@ -26,12 +26,6 @@ def create_app(settings: settings_module.Settings | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.json.sort_keys = False
     app.extensions["chat"] = Chat(settings)
-    if settings.proxy_hops:
-        # Behind Heroku's router or nginx: the client's address and scheme come from the last
-        # PROXY_HOPS entries of X-Forwarded-For / X-Forwarded-Proto (url fields, Secure cookies,
-        # HSTS and rate limits follow them). Off by default: without a proxy a client could
-        # claim any address or scheme with these headers.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     app.register_blueprint(pages.bp)
     app.register_blueprint(pwa.bp)
     api.init_app(app)
@@ -46,6 +40,12 @@ def create_app(settings: settings_module.Settings | None = None) -> Flask:
     _security_headers(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _warn_about_development_settings(settings)
+    if settings.proxy_hops:
+        # Behind Heroku's router or nginx: the client's address and scheme come from the last
+        # PROXY_HOPS entries of X-Forwarded-For / X-Forwarded-Proto (url fields, Secure cookies,
+        # HSTS and rate limits follow them). Off by default: without a proxy a client could
+        # claim any address or scheme with these headers. Outermost, so `/ws` sees them too.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     return app
 
 

@@ -1,57 +1,90 @@
-"""The `/ws` endpoint: the HTTP upgrade, then the socket goes to a Connection (connection.py)."""
+"""The `/ws` endpoint: the HTTP upgrade, then the socket goes to a Connection (connection.py).
 
+The upgrade is answered here, in front of Flask, because it is most of what connecting costs:
+routing, the request context and a general-purpose handshake library took about half of the
+server's time while 1,000 clients connected (bench/README.md, "Connecting"). What is left is
+RFC 6455's handshake: check the request, answer 101 with the accept key, and hand the socket
+to the reactor. Frames are then parsed by wsproto.
+"""
+
+import base64
+import hashlib
+import json
 import os
 import socket
+from http import HTTPStatus
 
-from flask import Blueprint, abort, current_app, request
-from flask_sock import Sock
+from wsproto.connection import Connection as FrameParser
+from wsproto.connection import ConnectionType
 
+from ..errors import ChatError, bad_request, forbidden
 from .connection import Connection
 
-sock = Sock()
-bp = Blueprint("realtime", __name__)
+PATH = "/ws"
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455, section 1.3
 
 
 def init_app(app) -> None:
-    # simple-websocket does the handshake; the reactor reads instead of its thread per socket.
-    app.config["SOCK_SERVER_OPTIONS"] = {"thread_class": _NoReaderThread}
-    sock.init_app(app)
-    app.register_blueprint(bp)
+    app.wsgi_app = Upgrades(app.wsgi_app, app.extensions["chat"])
 
 
-class _NoReaderThread:
-    name = "ws-reader"
+class Upgrades:
+    """WSGI middleware: answers WebSocket upgrades on `/ws`, passes everything else on."""
 
-    def __init__(self, target):
-        pass
+    def __init__(self, wsgi_app, chat):
+        self.wsgi_app = wsgi_app
+        self.chat = chat
 
-    def start(self) -> None:
-        pass
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") != PATH:
+            return self.wsgi_app(environ, start_response)
+        try:
+            key = self._check(environ)
+        except ChatError as error:
+            body = json.dumps(error.to_dict()).encode()
+            headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            if error.status == 426:
+                headers.append(("Sec-WebSocket-Version", "13"))
+            start_response(f"{error.status} {HTTPStatus(error.status).phrase}", headers)
+            return [body]
+        server_sock = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+        if server_sock is None:
+            raise RuntimeError("this WSGI server does not give its socket to the app (run gunicorn or flask run)")
+        accept = base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
+        server_sock.sendall(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: " + accept.encode() + b"\r\n\r\n"
+        )
+        sock = _take_socket(server_sock)
+        Connection(self.chat, sock, FrameParser(ConnectionType.SERVER), environ.get("REMOTE_ADDR") or "").open()
+        if "gunicorn.socket" in environ:
+            raise StopIteration  # gunicorn's way to end a request that wrote its own response
+        start_response("200 OK", [])  # written to the spare socket (_take_socket): nobody reads it
+        return []
 
-
-@bp.before_app_request
-def check_origin():
-    """Browsers send Origin on WebSocket handshakes and CORS does not protect them: accept only
-    our own origin and ALLOWED_ORIGINS. Clients without Origin (bots, SDK tests) are fine."""
-    if request.path != "/ws":
-        return None
-    # No permessage-deflate: an event's frame is encoded once for all its recipients, and each
-    # socket would otherwise carry its own zlib state (hundreds of KB) for compressing.
-    request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return None
-    allowed = {request.host_url.rstrip("/"), *current_app.extensions["chat"].settings.allowed_origins}
-    if origin.rstrip("/") not in allowed:
-        abort(403)
-    return None
-
-
-@sock.route("/ws", bp=bp)
-def websocket(ws):
-    """Hand the socket to the reactor; this request's thread goes back to serving requests."""
-    Connection(current_app.extensions["chat"], _take_socket(ws.sock), ws.ws, request.remote_addr or "").open()
-    ws.connected = False  # ours now: flask-sock must not send a close frame on it
+    def _check(self, environ) -> str:
+        """The client's key, once the request is a WebSocket upgrade we accept."""
+        if environ.get("REQUEST_METHOD") != "GET" or "websocket" not in environ.get("HTTP_UPGRADE", "").lower():
+            raise bad_request("Expected a WebSocket upgrade")
+        if environ.get("HTTP_SEC_WEBSOCKET_VERSION") != "13":
+            raise ChatError(426, 20001, "Unsupported WebSocket version: this server speaks 13")
+        key = environ.get("HTTP_SEC_WEBSOCKET_KEY", "")
+        try:
+            valid = len(base64.b64decode(key, validate=True)) == 16
+        except ValueError:
+            valid = False
+        if not valid:
+            raise bad_request("Sec-WebSocket-Key must be 16 bytes in base64")
+        # Browsers send Origin on WebSocket handshakes and CORS does not protect them: accept only
+        # our own origin and ALLOWED_ORIGINS. Clients without Origin (bots, SDK tests) are fine.
+        # No extension is accepted (permessage-deflate would give each socket its own zlib state,
+        # hundreds of KB, where an event's frame is now encoded once for all its recipients).
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None:
+            own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+            if origin.rstrip("/") not in {own, *self.chat.settings.allowed_origins}:
+                raise forbidden("This origin may not open a WebSocket here")
+        return key
 
 
 def _take_socket(server_sock: socket.socket) -> socket.socket:

@@ -104,6 +104,30 @@ def test_foreign_origins_are_refused_at_the_handshake(server_factory):
     WsClient(server.ws_url, suppress_origin=True).close()
 
 
+@pytest.mark.parametrize(
+    "change, status",
+    [
+        ({"Upgrade": None, "Connection": None}, 400),  # a plain GET
+        ({"Sec-WebSocket-Version": "8"}, 426),
+        ({"Sec-WebSocket-Key": "too-short"}, 400),
+    ],
+)
+def test_requests_that_are_not_websocket_upgrades_get_twilio_shaped_errors(server, change, status):
+    headers = {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        **change,
+    }
+    response = requests.get(server.url + "/ws", headers={k: v for k, v in headers.items() if v}, timeout=5)
+    assert response.status_code == status
+    assert response.json()["status"] == status and response.json()["code"] == 20001
+    if status == 426:
+        assert response.headers["Sec-WebSocket-Version"] == "13"
+    WsClient(server.ws_url).close()  # the server goes on accepting real upgrades
+
+
 def test_resume_replays_exactly_what_was_missed(server, ws_factory):
     alice, bob = ws_factory("alice"), ws_factory("bob")
     alice.call("channel.create", uniqueName="room")
