@@ -4,7 +4,8 @@ Load: N sockets in one channel, 10 of them sending, at rising rates given as del
 second (send rate = deliveries / N). Each step passes when nothing is lost and p99 <= 100 ms.
 Our server runs twice: one gunicorn worker, and three workers sharing events through Redis.
 A second pass connects `--idle-n` sockets to every server (connect time, RSS per idle socket).
-Then bench/store_bench.py (persisted ingest, newest page of a 1M-message channel) and
+Then bench/storm.py (a restart under --storm connected clients, which all resume),
+bench/store_bench.py (persisted ingest, newest page of a 1M-message channel) and
 bench/replay.py; bench/table.py prints everything as one table. Results: bench/results/.
 """
 
@@ -201,6 +202,7 @@ def main() -> None:
     parser.add_argument("--peers", default="fsio-threading,fsio-gevent,sock-gthread,node-socketio")
     parser.add_argument("--modes", default="chat-1w,chat-3w-redis,chat-3w-pg-redis")
     parser.add_argument("--idle-n", type=int, default=1000, help="sockets for the connect/memory pass (0: skip)")
+    parser.add_argument("--storm", type=int, default=2000, help="clients in the reconnect storm (0: skip)")
     parser.add_argument("--duration", type=float, default=5)
     parser.add_argument("--senders", type=int, default=10)
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
@@ -224,6 +226,9 @@ def main() -> None:
             run_ours(mode, args.idle_n, low, args, out)
         if args.peers:
             run_peers(args, str(args.idle_n), "2000", out)
+    if args.storm:
+        storm = [BENCH_PY, os.path.join(HERE, "storm.py"), "-n", str(args.storm), "--out", out]
+        subprocess.run(storm, cwd=HERE, check=False)
     python = os.path.join(VENV, "python")
     subprocess.run([python, os.path.join(HERE, "store_bench.py"), "--messages", str(args.messages), "--out", out])
     subprocess.run([python, os.path.join(HERE, "replay.py")], cwd=ROOT, check=False)

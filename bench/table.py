@@ -19,6 +19,7 @@ def ceiling(run: dict) -> dict | None:
 def main(paths: list[str]) -> None:
     runs = [json.loads(line) for path in paths for line in open(path) if line.strip()]
     store = next((r for r in reversed(runs) if r.get("mode") == "store"), None)
+    storm = next((r for r in reversed(runs) if r.get("label") == "storm"), None)
     by = defaultdict(dict)  # label -> n -> run (the last one wins)
     for run in runs:
         if "steps" in run:
@@ -65,6 +66,14 @@ def main(paths: list[str]) -> None:
         print(f"- chat-3w-redis / chat-1w: {rate('chat-3w-redis') / ours:.2f}x (target >= 1.8x)")
         if rate("chat-3w-pg-redis"):
             print(f"- chat-3w-pg-redis / chat-3w-redis: {rate('chat-3w-pg-redis') / rate('chat-3w-redis'):.2f}x")
+    if storm:
+        print(
+            f"- reconnect storm, {storm['clients']:,} clients after a restart: all resumed in {storm['resumed_s']} s, "
+            f"every one of {storm['messages']} messages everywhere in {storm['caught_up_s']} s; "
+            f"{storm['missing']} missing, {storm['delivered_twice']} twice, "
+            f"{storm['clients_with_every_message_in_order']:,} clients with all in order "
+            f"(server CPU {storm['server_cpu_s_after_restart']} s)"
+        )
     if store:
         ingest = {}
         for mode, name, target in (

@@ -22,7 +22,10 @@ class WsClient:
 
     def read(self, timeout: float = 10) -> dict:
         self.ws.settimeout(timeout)
-        frame = json.loads(self.ws.recv())
+        text = self.ws.recv()
+        frame = json.loads(text)
+        if isinstance(frame, list):  # protocol 2's event frame, kept with its size on the wire
+            frame = {"event": frame[0], "seq": frame[1], "data": frame[2], "text_bytes": len(text.encode())}
         if "reply" in frame:
             self.replies[frame["reply"]] = frame
         else:

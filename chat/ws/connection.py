@@ -40,17 +40,19 @@ END = object()  # in a connection's inbox: the session is over
 
 
 class Connection(Session, Listener, Peer):
-    def __init__(self, chat: Chat, sock: socket.socket, protocol, address: str = ""):
+    def __init__(self, chat: Chat, sock: socket.socket, parser, address: str = "", origin: str = ""):
         self.chat = chat
         self.sock = sock
         self.address = address  # the client's (PROXY_HOPS makes it the real one behind a proxy)
+        self.origin = origin  # scheme://host the client reached us at, as REST's `url` fields use
         self._admitted = False  # counted by chat.admission until dropped
         self._unauthenticated = False  # counted as not having said hello yet
         self._hello_deadline = time.monotonic() + chat.settings.hello_timeout
-        self._protocol = protocol  # wsproto, past the handshake: parses what the client sends
+        self._parser = parser  # wsproto, past the handshake: parses what the client sends
         self.grant: tokens.Grant | None = None
         self.service_sid = chat.settings.service_sid
         self.identity = ""
+        self.protocol = 1  # of the event frames (hello may ask for 2)
         self.close_code: int | None = None
         self._close_reason = ""
         self._lock = threading.Lock()
@@ -111,8 +113,8 @@ class Connection(Session, Listener, Peer):
             return
         if self._peer_closed:
             return  # nothing after the client's close frame counts
-        self._protocol.receive_data(data)
-        for event in self._protocol.events():
+        self._parser.receive_data(data)
+        for event in self._parser.events():
             if isinstance(event, (TextMessage, BytesMessage)):
                 self._take_part(event)
             elif isinstance(event, Ping):
@@ -252,8 +254,8 @@ class Connection(Session, Listener, Peer):
         if self.close_code is not None:
             return
         if self._pending is None:  # the common case, read without the lock: it only ever
-            self.outlet.write(event.wire)  # turns None -> [] in hello, before the hub knows us
-            return
+            self.outlet.write(event.wire_for(self.protocol))  # turns None -> [] in hello, before
+            return  # the hub knows us
         with self._lock:
             if self._pending is not None:
                 if len(self._pending) < self.chat.settings.send_queue_size * 10:
@@ -266,7 +268,7 @@ class Connection(Session, Listener, Peer):
         if overflow:
             self.shut(CLOSE_SLOW_CONSUMER, "slow consumer: live events outran the replay")
         else:
-            self.outlet.write(event.wire)
+            self.outlet.write(event.wire_for(self.protocol))
 
     def send(self, message: dict) -> None:
         self.outlet.write(text_frame(dumps(message)))

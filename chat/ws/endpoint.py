@@ -56,7 +56,9 @@ class Upgrades:
             b"Sec-WebSocket-Accept: " + accept.encode() + b"\r\n\r\n"
         )
         sock = _take_socket(server_sock)
-        Connection(self.chat, sock, FrameParser(ConnectionType.SERVER), environ.get("REMOTE_ADDR") or "").open()
+        origin = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        address = environ.get("REMOTE_ADDR") or ""
+        Connection(self.chat, sock, FrameParser(ConnectionType.SERVER), address, origin).open()
         if "gunicorn.socket" in environ:
             raise StopIteration  # gunicorn's way to end a request that wrote its own response
         start_response("200 OK", [])  # written to the spare socket (_take_socket): nobody reads it

@@ -94,9 +94,10 @@
     ws.onopen = function () {
       // A server that accepts the socket but never answers hello must not leave us 'connecting'.
       var silent = setTimeout(function () { if (self.ws === ws) ws.close(4000); }, HELLO_TIMEOUT);
-      self.rawCall('hello', { token: self.token, since: self.lastSeq }).then(function (result) {
+      self.rawCall('hello', { token: self.token, since: self.lastSeq, protocol: 2 }).then(function (result) {
         clearTimeout(silent);
         self.attempt = 0;
+        self.resource = { account_sid: result.account_sid, service_sid: result.service_sid, url: result.service_url };
         // A fresh session starts from now; a resumed one gets the missed events replayed next.
         if (result.since === null) self.lastSeq = Math.max(self.lastSeq || 0, result.seq);
         self.ready = true;
@@ -128,6 +129,7 @@
   Transport.prototype.receive = function (text) {
     var frame;
     try { frame = JSON.parse(text); } catch (e) { return; }
+    if (Array.isArray(frame)) frame = this.unpack(frame);
     if ('reply' in frame) {
       var waiter = this.waiting[frame.reply];
       if (!waiter) return;
@@ -140,6 +142,26 @@
       this.lastSeq = frame.seq;
     }
     this.onEvent(frame);
+  };
+  // Protocol 2's event frame is [event, seq, data]; a message in it is
+  // [sid, channel_sid, index, from, body, date_created, {the other fields, when not the usual}],
+  // rebuilt here into Twilio's message resource, as REST gives it (docs/protocol.md).
+  var MESSAGE_EVENTS = { messageAdded: true, messageUpdated: true, messageRemoved: true };
+  Transport.prototype.unpack = function (frame) {
+    var data = frame[2];
+    if (MESSAGE_EVENTS[frame[0]]) {
+      var more = data[6] || {};
+      var message = {
+        sid: data[0], account_sid: this.resource.account_sid, service_sid: this.resource.service_sid,
+        to: data[1], channel_sid: data[1], from: data[3], body: data[4], attributes: '{}', index: data[2],
+        type: 'text', media: null, last_updated_by: null, was_edited: false,
+        date_created: data[5], date_updated: data[5],
+        url: this.resource.url + '/Channels/' + data[1] + '/Messages/' + data[0]
+      };
+      Object.keys(more).forEach(function (name) { message[name] = more[name]; });
+      data = message;
+    }
+    return { event: frame[0], seq: frame[1], data: data };
   };
   Transport.prototype.rawCall = function (cmd, args) {
     var self = this;

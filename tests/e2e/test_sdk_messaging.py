@@ -1,5 +1,8 @@
 """The JS client's channel and message surface in a real browser, two and three users."""
 
+import json
+
+import requests
 from sdk_harness import connect, events, rejection, wait_events
 
 
@@ -33,6 +36,27 @@ def test_messages_flow_to_every_member_with_twilio_fields(browser, server):
     assert fields["sid"].startswith("IM") and fields["attributes"] == {"mood": "happy"}
     assert fields["created"] and fields["legacy"] and fields["type"] == "text"
     assert bob.evaluate("room.lastMessage.index") == 0
+
+
+def test_messages_from_lean_frames_carry_twilios_full_resource(browser, server):
+    """The client asks for protocol 2's lean frames and rebuilds every field REST gives."""
+    alice, bob = setup_room(browser, server, "alice", "bob")
+    bob.evaluate(
+        "() => { window.states = []; var keep = m => window.states.push(JSON.parse(JSON.stringify(m.state)));"
+        " client.on('messageAdded', keep); client.on('messageUpdated', a => keep(a.message)); }"
+    )
+    alice.evaluate("room.sendMessage('plain')")
+    alice.evaluate("room.sendMessage('tagged', {mood: 'happy'}).then(() => room.getMessages())"
+                   ".then(p => p.items[1].updateBody('tagged, edited'))")  # fmt: skip
+    wait_events(bob, "messageUpdated", body="tagged, edited")
+    states = bob.evaluate("window.states")
+    assert [state["body"] for state in states] == ["plain", "tagged", "tagged, edited"]
+    auth = (server.settings.account_sid, server.settings.auth_token)
+    for state in (states[0], states[2]):
+        rest = requests.get(state["url"], auth=auth, timeout=5)  # the url is REST's, absolute
+        assert rest.status_code == 200
+        assert state == rest.json()
+    assert states[2]["was_edited"] and json.loads(states[2]["attributes"]) == {"mood": "happy"}
 
 
 def test_edit_and_remove_reach_everyone_with_reasons(browser, server):

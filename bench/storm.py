@@ -1,0 +1,203 @@
+"""A reconnect storm: the server restarts under N connected clients, which all resume at once.
+
+N clients (protocol 2, as the JavaScript client speaks it) join one channel; then the server
+(gunicorn as the Procfile runs it) is stopped and started again on the same database. While
+they reconnect, each with `since` set to the last seq it handled, messages are sent through
+REST: some land before a client is back (it gets them in the replay), some after (it gets them
+live). Reported: how long until every client has resumed and has every message, and whether
+any client missed a message or got one twice. Runs with the bench environment's Python
+(aiohttp): `make bench` calls it; alone, `/tmp/bench-env/py/bin/python bench/storm.py`.
+"""
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import random
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from urllib.parse import urlencode
+
+import aiohttp
+from chat_adapter import mint
+from run import ROOT, VENV, credentials, free_port, prepare_room, wait_ready
+
+
+class Client:
+    def __init__(self, number: int):
+        self.identity = f"bench{number}"
+        self.last_seq: int | None = None
+        self.bodies: list[str] = []  # every message body received, in order
+        self.resumed_at: float | None = None
+        self.closed = asyncio.Event()
+
+    async def session(self, http: aiohttp.ClientSession, url: str, since) -> None:
+        """One socket's life: hello (resuming from `since`), join, then read until it closes."""
+        async with http.ws_connect(url, max_msg_size=0, heartbeat=None) as ws:
+            await ws.send_str(json.dumps({"id": 1, "cmd": "hello", "args": {
+                "token": mint(self.identity), "since": since, "protocol": 2}}))  # fmt: skip
+            if since is None:
+                await ws.send_str(json.dumps({"id": 2, "cmd": "channel.join", "args": {"channel": "bench"}}))
+            async for msg in ws:
+                if msg.type != aiohttp.WSMsgType.TEXT:
+                    break
+                frame = json.loads(msg.data)
+                if isinstance(frame, dict):
+                    if frame.get("reply") == 1:
+                        if "error" in frame:
+                            raise RuntimeError(f"hello refused: {frame['error']}")
+                        self.resumed_at = time.monotonic()
+                        if since is None and self.last_seq is None:
+                            self.last_seq = frame["result"]["seq"]
+                    continue
+                event, seq, data = frame
+                if seq is not None:
+                    if self.last_seq is not None and seq <= self.last_seq:
+                        continue  # already handled (a client drops these, as docs/protocol.md says)
+                    self.last_seq = seq
+                if event == "messageAdded":
+                    self.bodies.append(data[4])
+
+    async def run(self, http, url: str, first: asyncio.Event) -> None:
+        """Connect; after the first socket closes, reconnect (with backoff while the server is
+        down) and resume from the last seq."""
+        await self.session(http, url, None)
+        first.set()
+        delay = 0.05
+        while True:
+            try:
+                await self.session(http, url, self.last_seq)
+                return
+            except (aiohttp.ClientError, OSError):
+                await asyncio.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 1.0)
+
+
+def rest_sender(port: int, creds: dict, bodies: list[str], pause: float) -> None:
+    auth = base64.b64encode(f"{creds['TWILIO_ACCOUNT_SID']}:{creds['TWILIO_AUTH_TOKEN']}".encode()).decode()
+    url = f"http://127.0.0.1:{port}/v2/Services/{creds['TWILIO_IPM_SERVICE_SID']}/Channels/bench/Messages"
+    for body in bodies:
+        request = urllib.request.Request(url, data=urlencode({"Body": body}).encode(), method="POST")
+        request.add_header("Authorization", f"Basic {auth}")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 201
+        time.sleep(pause)
+
+
+def start_server(env: dict) -> subprocess.Popen:
+    command = [os.path.join(VENV, "gunicorn"), "-c", "gunicorn.conf.py", "--log-level", "warning", "app:app"]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process and its children (the gunicorn worker) so far."""
+    total = 0.0
+    for task in [pid] + [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]:
+        fields = open(f"/proc/{task}/stat").read().rpartition(")")[2].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+async def storm(args) -> dict:
+    creds = credentials()
+    port = free_port()
+    folder = tempfile.mkdtemp(prefix="chat-storm-")
+    env = {
+        **os.environ,
+        **creds,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "DATABASE_PATH": os.path.join(folder, "storm.db"),
+        "CHANNEL_ACTION_RATE": "0",
+        "UNAUTHENTICATED_SOCKETS_PER_ADDRESS": "1000000",
+        "MAX_SOCKETS": "1000000",
+    }
+    os.environ.update(
+        BENCH_ACCOUNT_SID=creds["TWILIO_ACCOUNT_SID"],
+        BENCH_API_KEY=creds["TWILIO_API_KEY"],
+        BENCH_API_SECRET=creds["TWILIO_API_SECRET"],
+        BENCH_SERVICE_SID=creds["TWILIO_IPM_SERVICE_SID"],
+    )
+    server = start_server(env)
+    wait_ready(port, server)
+    prepare_room(port, creds, args.n)
+    url = f"ws://127.0.0.1:{port}/ws"
+    clients = [Client(number) for number in range(args.n)]
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        firsts = [asyncio.Event() for _ in clients]
+        started = time.monotonic()
+        tasks = [asyncio.create_task(c.run(http, url, f)) for c, f in zip(clients, firsts, strict=True)]
+        while sum(c.resumed_at is not None for c in clients) < args.n:
+            await asyncio.sleep(0.05)
+        connected_in = time.monotonic() - started
+        before = [f"before {n}" for n in range(args.before)]
+        await asyncio.to_thread(rest_sender, port, creds, before, 0)
+        while min(len(c.bodies) for c in clients) < args.before:
+            await asyncio.sleep(0.05)
+
+        # The restart: every socket is closed (1001), the new process serves the same database.
+        for client in clients:
+            client.resumed_at = None
+        server.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(server.wait, 60)
+        server = start_server(env)
+        restarted = time.monotonic()
+        await asyncio.to_thread(wait_ready, port, server)
+        cpu_before = cpu_seconds(server.pid)
+        during = [f"during {n}" for n in range(args.during)]
+        sender = threading.Thread(target=rest_sender, args=(port, creds, during, args.pause))
+        sender.start()
+        while sum(c.resumed_at is not None for c in clients) < args.n:
+            await asyncio.sleep(0.02)
+        resumed_in = time.monotonic() - restarted
+        await asyncio.to_thread(sender.join)
+        expected = before + during
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(len(c.bodies) < len(expected) for c in clients):
+            await asyncio.sleep(0.05)
+        caught_up_in = time.monotonic() - restarted
+        cpu_used = cpu_seconds(server.pid) - cpu_before
+        missing = sum(len(set(expected) - set(c.bodies)) for c in clients)
+        twice = sum(len(c.bodies) - len(set(c.bodies)) for c in clients)
+        in_order = sum(c.bodies == expected for c in clients)
+        for task in tasks:
+            task.cancel()
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=60)
+    return {
+        "label": "storm",
+        "clients": args.n,
+        "connected_s": round(connected_in, 2),
+        "resumed_s": round(resumed_in, 2),
+        "caught_up_s": round(caught_up_in, 2),
+        "server_cpu_s_after_restart": round(cpu_used, 2),
+        "messages": len(expected),
+        "missing": missing,
+        "delivered_twice": twice,
+        "clients_with_every_message_in_order": in_order,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-n", type=int, default=2000, help="clients")
+    parser.add_argument("--before", type=int, default=5, help="messages before the restart")
+    parser.add_argument("--during", type=int, default=40, help="messages sent while clients reconnect")
+    parser.add_argument("--pause", type=float, default=0.02, help="seconds between those messages")
+    parser.add_argument("--out", help="append the result to this JSON-lines file")
+    args = parser.parse_args()
+    result = asyncio.run(storm(args))
+    print(json.dumps(result))
+    if args.out:
+        with open(args.out, "a") as out:
+            out.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main()
