@@ -61,17 +61,17 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
     raise SystemExit("our server did not start")
 
 
-def prepare_room(port: int, creds: dict, n: int) -> None:
-    """Make bench0..bench<n-1> members of the `bench` channel through REST before they connect:
-    the load measures users returning to their chat. (A first-time join also announces
+def prepare_room(port: int, creds: dict, n: int, room: str = "bench", first: int = 0) -> None:
+    """Make bench<first>..bench<first+n-1> members of the channel `room` through REST before they
+    connect: the load measures users returning to their chat. (A first-time join also announces
     memberJoined to every member, N x N deliveries for N newcomers; the peers' rooms have no
     members to tell.)"""
     auth = base64.b64encode(f"{creds['TWILIO_ACCOUNT_SID']}:{creds['TWILIO_AUTH_TOKEN']}".encode()).decode()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     base = f"/v2/Services/{creds['TWILIO_IPM_SERVICE_SID']}/Channels"
     headers = {"Authorization": f"Basic {auth}", "Content-Type": "application/x-www-form-urlencoded"}
-    for path, form in [(base, {"UniqueName": "bench"})] + [
-        (f"{base}/bench/Members", {"Identity": f"bench{number}"}) for number in range(n)
+    for path, form in [(base, {"UniqueName": room})] + [
+        (f"{base}/{room}/Members", {"Identity": f"bench{number}"}) for number in range(first, first + n)
     ]:
         conn.request("POST", path, body=urlencode(form), headers=headers)
         response = conn.getresponse()

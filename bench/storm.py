@@ -1,10 +1,12 @@
 """A reconnect storm: the server restarts under N connected clients, which all resume at once.
 
-N clients (protocol 2, as the JavaScript client speaks it) join one channel; then the server
+N clients (protocol 2, as the JavaScript client speaks it), 1,000 to a channel (a channel's
+most members), are members of their channel before they connect; then the server
 (gunicorn as the Procfile runs it) is stopped and started again on the same database. While
 they reconnect, each with `since` set to the last seq it handled, messages are sent through
 REST: some land before a client is back (it gets them in the replay), some after (it gets them
-live). Reported: how long until every client has resumed and has every message, and whether
+live). Reported, from the moment the new process accepts connections: how long until every client
+has resumed and has every message (and the server's CPU time meanwhile), and whether
 any client missed a message or got one twice. Runs with the bench environment's Python
 (aiohttp): `make bench` calls it; alone, `/tmp/bench-env/py/bin/python bench/storm.py`.
 """
@@ -27,10 +29,17 @@ import aiohttp
 from chat_adapter import mint
 from run import ROOT, VENV, credentials, free_port, prepare_room, wait_ready
 
+ROOM_SIZE = 1000  # a channel's most members (Twilio's limit, and ours)
+
+
+def room_of(number: int) -> str:
+    return f"storm{number // ROOM_SIZE}"
+
 
 class Client:
     def __init__(self, number: int):
         self.identity = f"bench{number}"
+        self.room = room_of(number)
         self.last_seq: int | None = None
         self.bodies: list[str] = []  # every message body received, in order
         self.resumed_at: float | None = None
@@ -42,7 +51,7 @@ class Client:
             await ws.send_str(json.dumps({"id": 1, "cmd": "hello", "args": {
                 "token": mint(self.identity), "since": since, "protocol": 2}}))  # fmt: skip
             if since is None:
-                await ws.send_str(json.dumps({"id": 2, "cmd": "channel.join", "args": {"channel": "bench"}}))
+                await ws.send_str(json.dumps({"id": 2, "cmd": "channel.join", "args": {"channel": self.room}}))
             async for msg in ws:
                 if msg.type != aiohttp.WSMsgType.TEXT:
                     break
@@ -78,19 +87,24 @@ class Client:
                 delay = min(delay * 2, 1.0)
 
 
-def rest_sender(port: int, creds: dict, bodies: list[str], pause: float) -> None:
+def rest_sender(port: int, creds: dict, rooms: list[str], bodies: list[str], pause: float) -> None:
+    """Send each body to every room through REST, `pause` seconds apart."""
     auth = base64.b64encode(f"{creds['TWILIO_ACCOUNT_SID']}:{creds['TWILIO_AUTH_TOKEN']}".encode()).decode()
-    url = f"http://127.0.0.1:{port}/v2/Services/{creds['TWILIO_IPM_SERVICE_SID']}/Channels/bench/Messages"
+    channels = f"http://127.0.0.1:{port}/v2/Services/{creds['TWILIO_IPM_SERVICE_SID']}/Channels"
     for body in bodies:
-        request = urllib.request.Request(url, data=urlencode({"Body": body}).encode(), method="POST")
-        request.add_header("Authorization", f"Basic {auth}")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            assert response.status == 201
+        for room in rooms:
+            request = urllib.request.Request(
+                f"{channels}/{room}/Messages", data=urlencode({"Body": body}).encode(), method="POST"
+            )
+            request.add_header("Authorization", f"Basic {auth}")
+            with urllib.request.urlopen(request, timeout=30) as response:
+                assert response.status == 201
         time.sleep(pause)
 
 
 def start_server(env: dict) -> subprocess.Popen:
-    command = [os.path.join(VENV, "gunicorn"), "-c", "gunicorn.conf.py", "--log-level", "warning", "app:app"]
+    command = [os.path.join(VENV, "gunicorn"), "-c", "gunicorn.conf.py", "--log-level", "warning"]
+    command += ["--access-logfile", "/dev/null", "app:app"]
     return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
@@ -125,7 +139,9 @@ async def storm(args) -> dict:
     )
     server = start_server(env)
     wait_ready(port, server)
-    prepare_room(port, creds, args.n)
+    rooms = sorted({room_of(number) for number in range(args.n)})
+    for number, room in enumerate(rooms):
+        prepare_room(port, creds, min(ROOM_SIZE, args.n - number * ROOM_SIZE), room, number * ROOM_SIZE)
     url = f"ws://127.0.0.1:{port}/ws"
     clients = [Client(number) for number in range(args.n)]
     connector = aiohttp.TCPConnector(limit=0)
@@ -137,7 +153,7 @@ async def storm(args) -> dict:
             await asyncio.sleep(0.05)
         connected_in = time.monotonic() - started
         before = [f"before {n}" for n in range(args.before)]
-        await asyncio.to_thread(rest_sender, port, creds, before, 0)
+        await asyncio.to_thread(rest_sender, port, creds, rooms, before, 0)
         while min(len(c.bodies) for c in clients) < args.before:
             await asyncio.sleep(0.05)
 
@@ -146,12 +162,13 @@ async def storm(args) -> dict:
             client.resumed_at = None
         server.send_signal(signal.SIGTERM)
         await asyncio.to_thread(server.wait, 60)
+        stopped = time.monotonic()
         server = start_server(env)
-        restarted = time.monotonic()
         await asyncio.to_thread(wait_ready, port, server)
+        restarted = time.monotonic()  # the new process accepts connections from here on
         cpu_before = cpu_seconds(server.pid)
         during = [f"during {n}" for n in range(args.during)]
-        sender = threading.Thread(target=rest_sender, args=(port, creds, during, args.pause))
+        sender = threading.Thread(target=rest_sender, args=(port, creds, rooms, during, args.pause))
         sender.start()
         while sum(c.resumed_at is not None for c in clients) < args.n:
             await asyncio.sleep(0.02)
@@ -174,6 +191,7 @@ async def storm(args) -> dict:
         "label": "storm",
         "clients": args.n,
         "connected_s": round(connected_in, 2),
+        "server_start_s": round(restarted - stopped, 2),
         "resumed_s": round(resumed_in, 2),
         "caught_up_s": round(caught_up_in, 2),
         "server_cpu_s_after_restart": round(cpu_used, 2),

@@ -68,7 +68,8 @@ def main(paths: list[str]) -> None:
             print(f"- chat-3w-pg-redis / chat-3w-redis: {rate('chat-3w-pg-redis') / rate('chat-3w-redis'):.2f}x")
     if storm:
         print(
-            f"- reconnect storm, {storm['clients']:,} clients after a restart: all resumed in {storm['resumed_s']} s, "
+            f"- reconnect storm, {storm['clients']:,} clients after a restart ({storm['server_start_s']} s to start): "
+            f"all resumed in {storm['resumed_s']} s, "
             f"every one of {storm['messages']} messages everywhere in {storm['caught_up_s']} s; "
             f"{storm['missing']} missing, {storm['delivered_twice']} twice, "
             f"{storm['clients_with_every_message_in_order']:,} clients with all in order "
