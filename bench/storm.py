@@ -102,10 +102,21 @@ def rest_sender(port: int, creds: dict, rooms: list[str], bodies: list[str], pau
         time.sleep(pause)
 
 
+SERVERS: list[subprocess.Popen] = []  # stopped at exit, whatever happened
+
+
 def start_server(env: dict) -> subprocess.Popen:
     command = [os.path.join(VENV, "gunicorn"), "-c", "gunicorn.conf.py", "--log-level", "warning"]
     command += ["--access-logfile", "/dev/null", "app:app"]
-    return subprocess.Popen(command, cwd=ROOT, env=env)
+    SERVERS.append(subprocess.Popen(command, cwd=ROOT, env=env))
+    return SERVERS[-1]
+
+
+def stop_servers() -> None:
+    for server in SERVERS:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=60)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -185,8 +196,6 @@ async def storm(args) -> dict:
         in_order = sum(c.bodies == expected for c in clients)
         for task in tasks:
             task.cancel()
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=60)
     return {
         "label": "storm",
         "clients": args.n,
@@ -210,7 +219,10 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=0.02, help="seconds between those messages")
     parser.add_argument("--out", help="append the result to this JSON-lines file")
     args = parser.parse_args()
-    result = asyncio.run(storm(args))
+    try:
+        result = asyncio.run(storm(args))
+    finally:
+        stop_servers()
     print(json.dumps(result))
     if args.out:
         with open(args.out, "a") as out:

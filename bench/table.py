@@ -62,7 +62,7 @@ def main(paths: list[str]) -> None:
     for peer, target in ((fsio, 1.5), ("node-socketio", 0.7)):
         if rate(peer):
             print(f"- chat-1w / {peer}: {ours / rate(peer):.2f}x (target >= {target}x)")
-    if ours:
+    if ours and rate("chat-3w-redis"):
         print(f"- chat-3w-redis / chat-1w: {rate('chat-3w-redis') / ours:.2f}x (target >= 1.8x)")
         if rate("chat-3w-pg-redis"):
             print(f"- chat-3w-pg-redis / chat-3w-redis: {rate('chat-3w-pg-redis') / rate('chat-3w-redis'):.2f}x")

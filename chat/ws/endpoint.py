@@ -66,7 +66,12 @@ class Upgrades:
 
     def _check(self, environ) -> str:
         """The client's key, once the request is a WebSocket upgrade we accept."""
-        if environ.get("REQUEST_METHOD") != "GET" or "websocket" not in environ.get("HTTP_UPGRADE", "").lower():
+        upgrade = "websocket" in environ.get("HTTP_UPGRADE", "").lower()
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or not upgrade
+            or "upgrade" not in environ.get("HTTP_CONNECTION", "").lower()
+        ):
             raise bad_request("Expected a WebSocket upgrade")
         if environ.get("HTTP_SEC_WEBSOCKET_VERSION") != "13":
             raise ChatError(426, 20001, "Unsupported WebSocket version: this server speaks 13")
