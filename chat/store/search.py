@@ -14,8 +14,9 @@ sorting them all. How, per backend (the one place they differ):
   page does the GIN index look below the window. The two read disjoint ranges of rowids, so the
   page is the same as either alone would give.
 
-With fewer than three characters there is no trigram to look up: both read newest first, with
-no window, until the page is full (slower when matches are rare, documented, still correct).
+With fewer than three characters there is no trigram to look up: SQLite reads FTS5 newest first
+and PostgreSQL reads on below its window, each until the page is full (slower when such a query
+is rare: up to the whole index; documented, still correct).
 """
 
 from .db import rows
@@ -109,16 +110,18 @@ def _sqlite(db, where: list[str], params: dict, limit: int) -> list[dict]:
 
 def _postgres(db, where: list[str], params: dict, limit: int, window: int) -> list[dict]:
     """The newest `window` index rows below `before` filtered one by one, then, if that left the
-    page short, the GIN index below them. Without a trigram the window is unbounded."""
-    floor = _window_floor(db, params["before"], window) if params["loose"] else None
+    page short, the rows below them: through the GIN index, or without a trigram by reading on."""
+    floor = _window_floor(db, params["before"], window)
+    params = {**params, "floor": floor}
     # lower() LIKE lower() is what ILIKE does on a multibyte database, in a form the GIN index
-    # cannot serve: the planner walks the key newest first and stops at the page.
-    newest = "lower(s.text) LIKE lower(:pattern)" + (" AND s.rowid >= :floor" if floor is not None else "")
-    found = _select(db, "message_search s", newest, where, {**params, "floor": floor}, limit)
+    # cannot serve: the planner reads the window's rows by key instead of every match.
+    scan = "lower(s.text) LIKE lower(:pattern)"
+    newest = scan + (" AND s.rowid >= :floor" if floor is not None else "")
+    found = _select(db, "message_search s", newest, where, params, limit)
     if floor is None or len(found) == limit:
         return found
-    older = "s.text ILIKE :pattern AND s.rowid < :floor"
-    return found + _select(db, "message_search s", older, where, {**params, "floor": floor}, limit - len(found))
+    older = ("s.text ILIKE :pattern" if params["loose"] else scan) + " AND s.rowid < :floor"
+    return found + _select(db, "message_search s", older, where, params, limit - len(found))
 
 
 def _window_floor(db, before: int | None, window: int) -> int | None:
