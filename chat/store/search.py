@@ -12,7 +12,7 @@ sorting them all. How, per backend (the one place they differ):
   when matches are few, slow when they are many. So it first walks the newest `window` index
   rows by key, filtering each, and stops at a full page; only when the window did not fill the
   page does the GIN index look below the window. The two read disjoint ranges of rowids, so the
-  page is the same as either alone would give.
+  page is the same as one read of every row would give.
 
 With fewer than three characters there is no trigram to look up: SQLite reads FTS5 newest first
 and PostgreSQL reads on below its window, each until the page is full (slower when such a query
