@@ -216,3 +216,35 @@ def test_pages_run_across_indexed_and_queued_messages_in_order(chat, service):
     assert [row["body"] for row in first] == ["report 4", "report 3", "report 2"]
     rest = search.find(chat, ACCOUNT, service, "report", limit=3, before=first[-1]["search_rowid"])
     assert [row["body"] for row in rest] == ["report 1", "report 0"]
+
+
+def pages(chat, service, query, page_size, window, reader=None) -> list[str]:
+    """Every match, page after page from the store with a small window (PostgreSQL reads the
+    newest `window` index rows, then the rows below them; SQLite has no window)."""
+    db, found, before = chat.store.db(), [], None
+    while True:
+        page = search_rows.find(
+            db, chat.store.name, service, query, reader=reader, before=before, limit=page_size, window=window
+        )
+        found += [row["body"] for row in page]
+        if len(page) < page_size:
+            return found
+        before = page[-1]["search_rowid"]
+
+
+def test_pages_neither_skip_nor_repeat_across_the_window_and_the_index_below_it(chat, service):
+    channels.create(chat, ACCOUNT, service, unique_name="lobby")
+    channels.create(chat, ACCOUNT, service, unique_name="secret", type="private")
+    for number in range(12):  # matches sparse among other messages, some in a channel bob cannot read
+        send(chat, service, "secret" if number % 4 == 1 else "lobby", f"report {number}")
+        send(chat, service, "lobby", "nothing to see")
+    if chat.catch_up_before_search:
+        chat.search_indexer.step()
+    everything = [f"report {number}" for number in reversed(range(12))]
+    readable = [body for body in everything if int(body.split()[1]) % 4 != 1]
+    for window in (1, 2, 3, 5, 7, 100):
+        for page_size in (1, 2, 3, 4, 5, 13):
+            assert pages(chat, service, "report", page_size, window) == everything, (window, page_size)
+            assert pages(chat, service, "REPORT", page_size, window, reader="bob") == readable, (window, page_size)
+            for query in ("t 1", "1"):  # a trigram (the GIN index below the window), none (read on)
+                assert pages(chat, service, query, page_size, window) == ["report 11", "report 10", "report 1"]
