@@ -253,9 +253,11 @@ class Connection(Session, Listener, Peer):
     def deliver(self, event: Event) -> None:
         if self.close_code is not None:
             return
-        if self._pending is None:  # the common case, read without the lock: it only ever
-            self.outlet.write(event.wire_for(self.protocol))  # turns None -> [] in hello, before
-            return  # the hub knows us
+        # The common case, read without the lock: `_pending` only ever turns None -> [] in
+        # hello, before the hub knows this connection.
+        if self._pending is None:
+            self.outlet.write(event.wire_for(self.protocol))
+            return
         with self._lock:
             if self._pending is not None:
                 if len(self._pending) < self.chat.settings.send_queue_size * 10:
