@@ -85,16 +85,20 @@ class Store:
         db, batch, tx = self._writer, self._batch, Tx(self._writer)
         # The transaction's first body needs no savepoint: if it fails, the whole transaction goes.
         # (Each statement is a round trip on PostgreSQL; a lone writer saves two per write.) The
-        # savepoints of later bodies are never released: COMMIT ends them all.
+        # savepoints of later bodies are never released: COMMIT ends them all. BEGIN and SAVEPOINT
+        # are queued (`later`): on PostgreSQL they go with the body's first statement.
         first, batch.used = not batch.used, True
         self._local.writing = True
         try:
             if not first:
-                db.execute("SAVEPOINT body")
+                db.later("SAVEPOINT body")
+            db.mark()
             yield tx
+            db.flush()  # what the body queued fails here, in its turn, if it fails
         except BaseException:
             self._local.writing = False
             try:
+                db.forget()  # the body's statements not sent yet: they would be rolled back
                 db.execute("ROLLBACK" if first else "ROLLBACK TO body")
             except BaseException as error:  # the whole transaction ended (I/O error, disk full, connection lost)
                 batch.error = error
