@@ -4,7 +4,6 @@ from ..clock import now_iso
 from . import dialect
 from .db import rows
 
-
 APPEND = (
     "INSERT INTO events (service_sid, scope, target, type, payload, date_created)"
     " VALUES (:_service_sid, :_scope, :_target, :_type, :_payload, :_date_created) RETURNING seq"
