@@ -101,9 +101,14 @@ def send(
     # every check after that raises, so the body's rollback gives the index back.
     try:
         with chat.write() as tx:
+            tx.leaves_services = True  # a send writes no service: its row serves the batch's next sends
             stamp = date_created or now_iso()
-            service_row, channel_row = message_rows.open_send(tx.db, service_sid, channel_key, stamp)
+            known = tx.services.get(service_sid)
+            service_row, channel_row = message_rows.open_send(tx.db, service_sid, channel_key, stamp, known)
             service_row = common.found_service(service_row, service_sid)
+            if known is None:
+                tx.services[service_sid] = service_row
+            service_row = dict(service_row)  # the batch's copy stays as read
             if common.pre_event_wanted(chat, actor, service_row, event):
                 raise _HookFirst(service_row)  # rolled back: leave the turn for the hook
             if channel_row is None:

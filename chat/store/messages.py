@@ -30,23 +30,25 @@ def insert_statement(row: dict) -> tuple[str, dict]:
     return INSERT, row
 
 
-def open_send(db, service_sid: str, channel_key: str, stamp: str) -> tuple[dict | None, dict | None]:
+def open_send(
+    db, service_sid: str, channel_key: str, stamp: str, service: dict | None = None
+) -> tuple[dict | None, dict | None]:
     """Inside a write, for a send: the service's row, and the channel's (by SID or unique name)
     with its next message index taken, as `_index` (None for either that does not exist). One
     round trip on PostgreSQL: the index is taken before the caller checks anything, so a check
-    that fails must raise (the body's rollback gives the index back)."""
+    that fails must raise (the body's rollback gives the index back). `service`: the service's
+    row as read earlier in this transaction (then it is not read again)."""
     column = "sid" if is_sid(channel_key, "CH") else "unique_name"
-    service, channel = db.together(
-        [
-            ("SELECT * FROM services WHERE sid = ?", [service_sid]),
-            (
-                "UPDATE channels SET next_index = next_index + 1, messages_count = messages_count + 1,"
-                f" last_message_date = ? WHERE service_sid = ? AND {column} = ? RETURNING *, next_index - 1 AS _index",
-                [stamp, service_sid, channel_key],
-            ),
-        ]
+    take = (
+        "UPDATE channels SET next_index = next_index + 1, messages_count = messages_count + 1,"
+        f" last_message_date = ? WHERE service_sid = ? AND {column} = ? RETURNING *, next_index - 1 AS _index"
     )
-    return one(service), one(channel)
+    if service is not None:
+        return service, one(db.execute(take, [stamp, service_sid, channel_key]))
+    read, taken = db.together(
+        [("SELECT * FROM services WHERE sid = ?", [service_sid]), (take, [stamp, service_sid, channel_key])]
+    )
+    return one(read), one(taken)
 
 
 def new_row(
