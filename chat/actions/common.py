@@ -24,7 +24,11 @@ IDENTITY = re.compile(r"^[^\x00-\x1f\x7f]{1,256}$")
 
 
 def service(chat: Chat, db, service_sid: str) -> dict:
-    row = service_rows.get(db, service_sid)
+    return found_service(service_rows.get(db, service_sid), service_sid)
+
+
+def found_service(row: dict | None, service_sid: str) -> dict:
+    """The service's row, or 50050 if there is none."""
     if row is None:
         raise ChatError(404, 50050, f"Service instance {service_sid} not found")
     return row
@@ -139,10 +143,13 @@ def can_read(db, actor: Actor, channel_row: dict) -> bool:
     )
 
 
-def record(tx: Tx, service_sid: str, scope: str, target: str | None, type: str, data: dict) -> None:
-    """Store an event in the log (same transaction) and queue it for publishing after commit."""
+def record(
+    tx: Tx, service_sid: str, scope: str, target: str | None, type: str, data: dict, first: tuple | None = None
+) -> None:
+    """Store an event in the log (same transaction) and queue it for publishing after commit.
+    `first`: a write (SQL and its dict) to run just before, in the same round trip."""
     payload = dumps(data)
-    seq = event_log.append(tx.db, service_sid, scope, target, type, payload)
+    seq = event_log.append(tx.db, service_sid, scope, target, type, payload, first)
     tx.events.append(Event(service_sid, scope, target, type, payload, seq))
 
 

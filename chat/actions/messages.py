@@ -58,10 +58,11 @@ def send(
     author = common.text(author, "From") or "system"
     event = "onMediaMessageSend" if media_sid else "onMessageSend"
 
-    def checked(db) -> tuple[dict, dict | None, dict | None]:
-        """The channel, media and sender's membership, once the sender may send there
-        (404/403/429 otherwise)."""
-        channel_row = common.channel(db, service_sid, channel_key)
+    def checked(db, channel_row: dict | None = None) -> tuple[dict, dict | None, dict | None]:
+        """The channel (read here unless given), media and sender's membership, once the sender
+        may send there (404/403/429 otherwise)."""
+        if channel_row is None:
+            channel_row = common.channel(db, service_sid, channel_key)
         member = _require_member(db, actor, channel_row)
         chat.channel_rate.take(channel_row["sid"])
         media = None
@@ -71,33 +72,49 @@ def send(
                 raise bad_request(f"Media {media_sid} not found", 20001)
         return channel_row, media, member
 
-    def write(tx, service_row: dict, channel_row: dict, media: dict | None, member: dict | None) -> dict:
-        """`member` as read in this transaction; None to read it here (after the hook's wait)."""
+    def write(
+        tx, service_row: dict, channel_row: dict, media: dict | None, member: dict | None, index=None, stamp=None
+    ) -> dict:
+        """`member` as read in this transaction; None to read it here (after the hook's wait).
+        `index` already taken in this transaction at `stamp`; None to take it here."""
         channel_sid = channel_row["sid"]
-        stamp = date_created or now_iso()
-        index = channel_rows.take_index(tx.db, channel_sid, stamp)
-        if index is None:  # removed since it was looked up
-            raise not_found(f"Channel {channel_sid} not found", 50300)
+        if index is None:
+            stamp = date_created or now_iso()
+            index = channel_rows.take_index(tx.db, channel_sid, stamp)
+            if index is None:  # removed since it was looked up
+                raise not_found(f"Channel {channel_sid} not found", 50300)
         if actor.identity is not None:  # membership and roles may have changed too
             member = member or _require_member(tx.db, actor, channel_row)
             permission = "sendMediaMessage" if media else "sendMessage"
             common.require(tx.db, service_row, actor, permission, channel_sid, member)
         row = message_rows.new_row(service_sid, channel_sid, index, author, body or "", attrs, media_sid, stamp)
-        message_rows.insert(tx.db, row)
         scope, target = common.channel_scope(channel_row)
-        common.record(tx, service_sid, scope, target, "messageAdded", serialize(chat, row, media))
+        inserted = message_rows.insert_statement(row)  # in the same round trip as the event's
+        common.record(tx, service_sid, scope, target, "messageAdded", serialize(chat, row, media), inserted)
         sent = "onMediaMessageSent" if media else "onMessageSent"
         common.post_event(tx, chat, actor, service_row, sent, hook_params.message(row, media), channel_sid)
         return row
 
     # Without a pre-event hook to wait for, every read happens in the write's turn: concurrent
     # senders then queue for the turn instead of taking the GIL from the writer (bench/README.md).
+    # The service is read and the channel's index taken at once (one round trip on PostgreSQL);
+    # every check after that raises, so the body's rollback gives the index back.
     try:
         with chat.write() as tx:
-            service_row = common.service(chat, tx.db, service_sid)
+            tx.leaves_services = True  # a send writes no service: its row serves the batch's next sends
+            stamp = date_created or now_iso()
+            known = tx.services.get(service_sid)
+            service_row, channel_row = message_rows.open_send(tx.db, service_sid, channel_key, stamp, known)
+            service_row = common.found_service(service_row, service_sid)
+            if known is None:
+                tx.services[service_sid] = service_row
+            service_row = dict(service_row)  # the batch's copy stays as read
             if common.pre_event_wanted(chat, actor, service_row, event):
-                raise _HookFirst(service_row)  # nothing written yet: leave the turn for the hook
-            return write(tx, service_row, *checked(tx.db))
+                raise _HookFirst(service_row)  # rolled back: leave the turn for the hook
+            if channel_row is None:
+                raise not_found(f"Channel {channel_key} not found", 50300)
+            index = channel_row.pop("_index")
+            return write(tx, service_row, *checked(tx.db, channel_row), index, stamp)
     except _HookFirst as first:
         service_row = first.service_row
     channel_row, media, _ = checked(chat.store.db())

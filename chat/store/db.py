@@ -82,19 +82,25 @@ class Store:
         except BaseException:
             self._turn.release()
             raise
-        db, batch, tx = self._writer, self._batch, Tx(self._writer)
+        db, batch, tx = self._writer, self._batch, Tx(self._writer, self._batch.services)
         # The transaction's first body needs no savepoint: if it fails, the whole transaction goes.
         # (Each statement is a round trip on PostgreSQL; a lone writer saves two per write.) The
-        # savepoints of later bodies are never released: COMMIT ends them all.
+        # savepoints of later bodies are never released: COMMIT ends them all. BEGIN and SAVEPOINT
+        # are queued (`later`): on PostgreSQL they go with the body's first statement.
         first, batch.used = not batch.used, True
         self._local.writing = True
         try:
             if not first:
-                db.execute("SAVEPOINT body")
+                db.later("SAVEPOINT body")
+            db.mark()
             yield tx
+            db.flush()  # what the body queued fails here, in its turn, if it fails
         except BaseException:
             self._local.writing = False
+            if not tx.leaves_services:
+                batch.services.clear()
             try:
+                db.forget()  # the body's statements not sent yet: they would be rolled back
                 db.execute("ROLLBACK" if first else "ROLLBACK TO body")
             except BaseException as error:  # the whole transaction ended (I/O error, disk full, connection lost)
                 batch.error = error
@@ -106,6 +112,8 @@ class Store:
                 self._end_turn(db, batch)
             raise
         self._local.writing = False
+        if not tx.leaves_services:
+            batch.services.clear()
         batch.bodies.append((after_commit, tx.events))
         if not self._end_turn(db, batch):
             batch.done.wait()
@@ -158,6 +166,10 @@ class _Batch:
         self.done = threading.Event()
         self.error: BaseException | None = None
         self.used = False  # a body has run in the transaction
+        # Service rows read by the bodies so far, for the next ones (Tx.services): no other
+        # process writes while the batch holds the write lock, and every body that may change a
+        # service empties it when it ends.
+        self.services: dict[str, dict] = {}
 
 
 def _runs(bodies: list[tuple]) -> Iterator[tuple[Callable[[list], None], list]]:
@@ -176,11 +188,16 @@ def _runs(bodies: list[tuple]) -> Iterator[tuple[Callable[[list], None], list]]:
 
 
 class Tx:
-    """What a write transaction carries: its connection and the events it will publish."""
+    """What a write transaction carries: its connection and the events it will publish.
 
-    def __init__(self, db):
+    `services`: service rows (by SID) as this transaction's earlier bodies read them, for a body
+    that sets `leaves_services` (it writes no service row); any other body empties it when it ends."""
+
+    def __init__(self, db, services: dict | None = None):
         self.db = db
         self.events: list = []
+        self.services: dict[str, dict] = {} if services is None else services
+        self.leaves_services = False
 
 
 def rows(cursor) -> list[dict]:

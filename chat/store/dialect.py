@@ -11,7 +11,13 @@ per distinct text. What differs:
 - column types in DDL: BLOB is BYTEA, REAL is DOUBLE PRECISION, and an AUTOINCREMENT key is a
   BIGSERIAL;
 - transactions: SQLite's `BEGIN IMMEDIATE` takes the database's one write lock; PostgreSQL
-  takes a transaction-scoped advisory lock that stands for it (`chat/store/postgres.py`).
+  takes a transaction-scoped advisory lock that stands for it (`chat/store/postgres.py`);
+- round trips: on SQLite a statement is a function call, on PostgreSQL a round trip to the
+  server. Each backend's `Database` offers `later` (a statement whose result nobody waits for:
+  PostgreSQL sends it with the next one, SQLite runs it at once) and `together` (statements in
+  one round trip, psycopg's pipeline mode; SQLite runs them one after the other); and a write
+  whose result is not needed goes in the same statement as the one after it
+  (`with_first`: a data-modifying WITH on PostgreSQL, which SQLite does not have).
 """
 
 import re
@@ -59,3 +65,14 @@ def postgres_ddl(script: str) -> str:
             statement = pattern.sub(replacement, statement)
         out.append(statement)
     return ";".join(out)
+
+
+def with_first(db, first: tuple[str, dict], then: tuple[str, dict]):
+    """Run the write `first`, then `then`, in the same transaction; `then`'s cursor. On
+    PostgreSQL one statement, `WITH written AS (<first>) <then>` (its parameter names must differ
+    from `then`'s); SQLite runs them one after the other."""
+    (first_sql, first_params), (then_sql, then_params) = first, then
+    if db.writes_in_with:
+        return db.execute(f"WITH written AS ({first_sql}) {then_sql}", {**first_params, **then_params})
+    db.execute(first_sql, first_params)
+    return db.execute(then_sql, then_params)

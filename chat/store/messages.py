@@ -1,7 +1,7 @@
 """Messages (ordered by their per-channel `idx`) and uploaded media."""
 
 from ..clock import now_iso
-from ..ids import new_sid
+from ..ids import is_sid, new_sid
 from .db import insert_row, one, rows, update_row
 
 
@@ -13,14 +13,42 @@ def get_by_index(db, channel_sid: str, index: int) -> dict | None:
     return one(db.execute("SELECT * FROM messages WHERE channel_sid = ? AND idx = ?", [channel_sid, index]))
 
 
+INSERT = (
+    "INSERT INTO messages (sid, service_sid, channel_sid, idx, author, body, attributes, type, media_sid,"
+    " last_updated_by, was_edited, date_created, date_updated)"
+    " VALUES (:sid, :service_sid, :channel_sid, :idx, :author, :body, :attributes, :type, :media_sid,"
+    " :last_updated_by, :was_edited, :date_created, :date_updated)"
+)
+
+
 def insert(db, row: dict) -> None:
-    db.execute(
-        "INSERT INTO messages (sid, service_sid, channel_sid, idx, author, body, attributes, type, media_sid,"
-        " last_updated_by, was_edited, date_created, date_updated)"
-        " VALUES (:sid, :service_sid, :channel_sid, :idx, :author, :body, :attributes, :type, :media_sid,"
-        " :last_updated_by, :was_edited, :date_created, :date_updated)",
-        row,
+    db.execute(INSERT, row)
+
+
+def insert_statement(row: dict) -> tuple[str, dict]:
+    """The insert of `row` as a statement to run with another (chat/store/dialect.py: with_first)."""
+    return INSERT, row
+
+
+def open_send(
+    db, service_sid: str, channel_key: str, stamp: str, service: dict | None = None
+) -> tuple[dict | None, dict | None]:
+    """Inside a write, for a send: the service's row, and the channel's (by SID or unique name)
+    with its next message index taken, as `_index` (None for either that does not exist). One
+    round trip on PostgreSQL: the index is taken before the caller checks anything, so a check
+    that fails must raise (the body's rollback gives the index back). `service`: the service's
+    row as read earlier in this transaction (then it is not read again)."""
+    column = "sid" if is_sid(channel_key, "CH") else "unique_name"
+    take = (
+        "UPDATE channels SET next_index = next_index + 1, messages_count = messages_count + 1,"
+        f" last_message_date = ? WHERE service_sid = ? AND {column} = ? RETURNING *, next_index - 1 AS _index"
     )
+    if service is not None:
+        return service, one(db.execute(take, [stamp, service_sid, channel_key]))
+    read, taken = db.together(
+        [("SELECT * FROM services WHERE sid = ?", [service_sid]), (take, [stamp, service_sid, channel_key])]
+    )
+    return one(read), one(taken)
 
 
 def new_row(

@@ -41,7 +41,9 @@ class Row(dict):
 
 
 def _row_factory(cursor):
-    names = [column.name for column in cursor.description or ()]
+    # The result's column names (cursor.description would build a Column object for each).
+    result = cursor.pgresult
+    names = [result.fname(i).decode() for i in range(result.nfields)] if result is not None else []
 
     def make(values):
         row = Row(zip(names, values, strict=True))
@@ -75,17 +77,55 @@ ADAPTERS.register_loader("numeric", _WholeNumber)
 
 class Database:
     """What the store's modules use of a connection, as sqlite-utils offers it: `execute` with
-    SQLite's parameter marks (rewritten once per statement text by chat/store/dialect.py)."""
+    SQLite's parameter marks (rewritten once per statement text by chat/store/dialect.py).
 
-    __slots__ = ("conn",)
+    Each statement is a round trip to the server, so those whose results nobody waits for can be
+    queued (`later`) and sent with the next statement that is waited for, and several statements
+    can go in one round trip (`together`), through psycopg's pipeline mode. chat/store/sqlite.py
+    runs the same calls at once (see chat/store/dialect.py)."""
+
+    __slots__ = ("conn", "_later", "_mark")
+    writes_in_with = True  # a data-modifying WITH (chat/store/dialect.py)
 
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
+        self._later: list[tuple[str, object]] = []  # queued statements, not sent yet
+        self._mark = 0  # the first `_mark` of them are the write's opening (`forget` keeps them)
 
     def execute(self, sql: str, params=None) -> psycopg.Cursor:
+        if self._later:
+            return self.together([(sql, params)])[0]
         if params:
             return self.conn.execute(dialect.postgres(sql), params)
         return self.conn.execute(sql)
+
+    def later(self, sql: str, params=None) -> None:
+        """Send `sql` with the next statement (or `flush`): its errors surface there."""
+        self._later.append((sql, params))
+
+    def together(self, statements: list[tuple[str, object]]) -> list[psycopg.Cursor]:
+        """The queued statements and these, in one round trip; a cursor for each of these. The
+        first that fails raises (and the rest are not run)."""
+        queued, self._later, self._mark = self._later, [], 0
+        conn = self.conn
+        with conn.pipeline():
+            cursors = [
+                conn.execute(dialect.postgres(sql), params) if params else conn.execute(sql)
+                for sql, params in (*queued, *statements)
+            ]
+        return cursors[len(queued) :]
+
+    def flush(self) -> None:
+        if self._later:
+            self.together([])
+
+    def mark(self) -> None:
+        """What is queued now is the opening of a write body (BEGIN, a SAVEPOINT)."""
+        self._mark = len(self._later)
+
+    def forget(self) -> None:
+        """Drop what was queued since `mark` and is not sent yet (a failed body's statements)."""
+        del self._later[self._mark :]
 
 
 def describe(url: str) -> str:
@@ -146,7 +186,9 @@ class PostgresBackend:
 
     @staticmethod
     def begin(db: Database) -> None:
-        db.conn.execute(f"BEGIN; {WRITE_LOCK}")
+        """Queued: they go with the body's first statement, one round trip for all three."""
+        db.later("BEGIN")
+        db.later(WRITE_LOCK)
 
     @staticmethod
     def in_transaction(db: Database) -> bool:

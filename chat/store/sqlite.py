@@ -12,6 +12,28 @@ BUSY_TIMEOUT_MS = 10_000
 MAX_IDLE = 16  # pooled connections kept open between uses (each holds its own page cache)
 
 
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database with the calls chat/store/postgres.py's offers to save round trips:
+    in-process, there are none to save, so each statement runs at once."""
+
+    writes_in_with = False  # no INSERT inside WITH (chat/store/dialect.py)
+
+    def later(self, sql: str, params=None) -> None:
+        self.execute(sql, params or [])
+
+    def together(self, statements: list[tuple[str, object]]) -> list[sqlite3.Cursor]:
+        return [self.execute(sql, params or []) for sql, params in statements]
+
+    def flush(self) -> None:
+        pass
+
+    def mark(self) -> None:
+        pass
+
+    def forget(self) -> None:
+        pass
+
+
 class SqliteBackend:
     name = "sqlite"
     unavailable = (sqlite3.OperationalError,)  # locked past busy_timeout, disk full, I/O
@@ -49,7 +71,7 @@ class SqliteBackend:
         conn.execute("PRAGMA foreign_keys=ON")
         with self._lock:
             self._all.append(conn)
-        return sqlite_utils.Database(conn)
+        return Database(conn)
 
     @staticmethod
     def begin(db: sqlite_utils.Database) -> None:
