@@ -65,7 +65,7 @@ class ChatWs:
         await conn.send(json.dumps(hello))
         await conn.send(json.dumps(join))
         while True:
-            frame = json.loads(await conn.recv())
+            frame = loads(await conn.recv())
             if isinstance(frame, dict) and "error" in frame:
                 raise RuntimeError(f"{'hello' if frame.get('reply') == 1 else 'join'} failed: {frame['error']}")
             if isinstance(frame, dict) and frame.get("reply") == 2:
