@@ -9,7 +9,6 @@ the server restarts, and `GET …/Messages?Order=desc&PageSize=50` is timed on a
 """
 
 import argparse
-import base64
 import http.client
 import json
 import multiprocessing
@@ -23,7 +22,7 @@ import time
 import uuid
 from urllib.parse import urlencode
 
-from run import ROOT, VENV, credentials, free_port, wait_ready
+from run import ROOT, VENV, basic_auth, credentials, free_port, wait_ready
 
 
 def start_server(env: dict) -> subprocess.Popen:
@@ -46,8 +45,7 @@ class Api:
 
     def __init__(self, port: int, creds: dict):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        token = base64.b64encode(f"{creds['TWILIO_ACCOUNT_SID']}:{creds['TWILIO_AUTH_TOKEN']}".encode()).decode()
-        self.headers = {"Authorization": f"Basic {token}"}
+        self.headers = {"Authorization": basic_auth(creds)}
         self.service = f"/v2/Services/{creds['TWILIO_IPM_SERVICE_SID']}"
 
     def call(self, method: str, path: str, form: dict | None = None) -> tuple[int, dict]:

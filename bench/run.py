@@ -66,10 +66,9 @@ def prepare_room(port: int, creds: dict, n: int, room: str = "bench", first: int
     connect: the load measures users returning to their chat. (A first-time join also announces
     memberJoined to every member, N x N deliveries for N newcomers; the peers' rooms have no
     members to tell.)"""
-    auth = base64.b64encode(f"{creds['TWILIO_ACCOUNT_SID']}:{creds['TWILIO_AUTH_TOKEN']}".encode()).decode()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     base = f"/v2/Services/{creds['TWILIO_IPM_SERVICE_SID']}/Channels"
-    headers = {"Authorization": f"Basic {auth}", "Content-Type": "application/x-www-form-urlencoded"}
+    headers = {"Authorization": basic_auth(creds), "Content-Type": "application/x-www-form-urlencoded"}
     for path, form in [(base, {"UniqueName": room})] + [
         (f"{base}/{room}/Members", {"Identity": f"bench{number}"}) for number in range(first, first + n)
     ]:
@@ -90,52 +89,59 @@ MODES = {
 }
 
 
-def run_ours(mode: str, n: int, rates: list[float], args, out: str) -> None:
-    creds = credentials()
-    port = free_port()
-    folder = tempfile.mkdtemp(prefix="chat-bench-")
-    env = {
+def basic_auth(creds: dict) -> str:
+    """The Authorization header's value for REST as the account."""
+    pair = f"{creds['TWILIO_ACCOUNT_SID']}:{creds['TWILIO_AUTH_TOKEN']}"
+    return "Basic " + base64.b64encode(pair.encode()).decode()
+
+
+# Our server as the Procfile runs it (gunicorn.conf.py), quieter.
+SERVER_COMMAND = [
+    os.path.join(VENV, "gunicorn"), "-c", "gunicorn.conf.py", "--log-level", "warning",
+    "--access-logfile", "/dev/null", "app:app",
+]  # fmt: skip
+
+
+def server_env(creds: dict, port: int, database_path: str, mode: str = "chat-1w") -> dict:
+    return {
         **os.environ,
         **creds,
         "PORT": str(port),
-        "DATABASE_PATH": os.path.join(folder, "bench.db"),
+        "DATABASE_PATH": database_path,
         "CHANNEL_ACTION_RATE": "0",  # measure delivery, not the per-channel limit
         # Thousands of bench sockets connect at once from one address, past the per-address guard.
         "UNAUTHENTICATED_SOCKETS_PER_ADDRESS": "1000000",
         "MAX_SOCKETS": "1000000",
         **MODES[mode],
     }
+
+
+def load_env(creds: dict) -> dict:
+    """The credentials bench/chat_adapter.py mints tokens with."""
+    return {
+        "BENCH_ACCOUNT_SID": creds["TWILIO_ACCOUNT_SID"],
+        "BENCH_API_KEY": creds["TWILIO_API_KEY"],
+        "BENCH_API_SECRET": creds["TWILIO_API_SECRET"],
+        "BENCH_SERVICE_SID": creds["TWILIO_IPM_SERVICE_SID"],
+    }
+
+
+def run_ours(mode: str, n: int, rates: list[float], args, out: str) -> None:
+    creds = credentials()
+    port = free_port()
+    folder = tempfile.mkdtemp(prefix="chat-bench-")
+    env = server_env(creds, port, os.path.join(folder, "bench.db"), mode)
     if mode in ("chat-3w-redis", "chat-3w-pg-redis"):
         env["REDIS_URL"] = args.redis_url
     if mode == "chat-3w-pg-redis":
         from postgres_db import fresh_database_url
 
         env["DATABASE_URL"] = fresh_database_url(mode)
-    server = subprocess.Popen(
-        [
-            os.path.join(VENV, "gunicorn"),
-            "-c",
-            "gunicorn.conf.py",
-            "--log-level",
-            "warning",
-            "--access-logfile",
-            "/dev/null",
-            "app:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = subprocess.Popen(SERVER_COMMAND, cwd=ROOT, env=env)
     try:
         wait_ready(port, server)
         prepare_room(port, creds, n)
-        bench_env = {
-            **os.environ,
-            "BENCH_ACCOUNT_SID": creds["TWILIO_ACCOUNT_SID"],
-            "BENCH_API_KEY": creds["TWILIO_API_KEY"],
-            "BENCH_API_SECRET": creds["TWILIO_API_SECRET"],
-            "BENCH_SERVICE_SID": creds["TWILIO_IPM_SERVICE_SID"],
-            "SHARED_BENCH": SHARED,
-        }
+        bench_env = {**os.environ, **load_env(creds), "SHARED_BENCH": SHARED}
         print(f"== N={n} {mode} rates={[round(r, 2) for r in rates]}", flush=True)
         subprocess.run(
             [

@@ -13,7 +13,6 @@ any client missed a message or got one twice. Runs with the bench environment's 
 
 import argparse
 import asyncio
-import base64
 import json
 import os
 import random
@@ -27,7 +26,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 from chat_adapter import mint
-from run import ROOT, VENV, credentials, free_port, prepare_room, wait_ready
+from run import ROOT, SERVER_COMMAND, basic_auth, credentials, free_port, load_env, prepare_room, server_env, wait_ready
 
 ROOM_SIZE = 1000  # a channel's most members (Twilio's limit, and ours)
 
@@ -89,14 +88,13 @@ class Client:
 
 def rest_sender(port: int, creds: dict, rooms: list[str], bodies: list[str], pause: float) -> None:
     """Send each body to every room through REST, `pause` seconds apart."""
-    auth = base64.b64encode(f"{creds['TWILIO_ACCOUNT_SID']}:{creds['TWILIO_AUTH_TOKEN']}".encode()).decode()
     channels = f"http://127.0.0.1:{port}/v2/Services/{creds['TWILIO_IPM_SERVICE_SID']}/Channels"
     for body in bodies:
         for room in rooms:
             request = urllib.request.Request(
                 f"{channels}/{room}/Messages", data=urlencode({"Body": body}).encode(), method="POST"
             )
-            request.add_header("Authorization", f"Basic {auth}")
+            request.add_header("Authorization", basic_auth(creds))
             with urllib.request.urlopen(request, timeout=30) as response:
                 assert response.status == 201
         time.sleep(pause)
@@ -106,9 +104,7 @@ SERVERS: list[subprocess.Popen] = []  # stopped at exit, whatever happened
 
 
 def start_server(env: dict) -> subprocess.Popen:
-    command = [os.path.join(VENV, "gunicorn"), "-c", "gunicorn.conf.py", "--log-level", "warning"]
-    command += ["--access-logfile", "/dev/null", "app:app"]
-    SERVERS.append(subprocess.Popen(command, cwd=ROOT, env=env))
+    SERVERS.append(subprocess.Popen(SERVER_COMMAND, cwd=ROOT, env=env))
     return SERVERS[-1]
 
 
@@ -131,23 +127,8 @@ def cpu_seconds(pid: int) -> float:
 async def storm(args) -> dict:
     creds = credentials()
     port = free_port()
-    folder = tempfile.mkdtemp(prefix="chat-storm-")
-    env = {
-        **os.environ,
-        **creds,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "DATABASE_PATH": os.path.join(folder, "storm.db"),
-        "CHANNEL_ACTION_RATE": "0",
-        "UNAUTHENTICATED_SOCKETS_PER_ADDRESS": "1000000",
-        "MAX_SOCKETS": "1000000",
-    }
-    os.environ.update(
-        BENCH_ACCOUNT_SID=creds["TWILIO_ACCOUNT_SID"],
-        BENCH_API_KEY=creds["TWILIO_API_KEY"],
-        BENCH_API_SECRET=creds["TWILIO_API_SECRET"],
-        BENCH_SERVICE_SID=creds["TWILIO_IPM_SERVICE_SID"],
-    )
+    env = server_env(creds, port, os.path.join(tempfile.mkdtemp(prefix="chat-storm-"), "storm.db"))
+    os.environ.update(load_env(creds))
     server = start_server(env)
     wait_ready(port, server)
     rooms = sorted({room_of(number) for number in range(args.n)})
