@@ -23,13 +23,17 @@ class Event:
     _lean_wire: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
+    def _seq(self) -> str:
+        return "null" if self.seq is None else str(self.seq)
+
+    @property
     def frame(self) -> str:
         """The WebSocket text frame, encoded once and shared by every recipient."""
         if self._frame is None:
-            seq = "null" if self.seq is None else str(self.seq)
             target = json.dumps(self.target)
             self._frame = (
-                f'{{"event":"{self.type}","seq":{seq},"scope":"{self.scope}","target":{target},"data":{self.payload}}}'
+                f'{{"event":"{self.type}","seq":{self._seq},"scope":"{self.scope}","target":{target},'
+                f'"data":{self.payload}}}'
             )
         return self._frame
 
@@ -45,9 +49,8 @@ class Event:
         """The frame of protocol 2 (docs/protocol.md), also encoded once for every recipient:
         `[event, seq, data]`, with a message as a short array instead of Twilio's resource."""
         if self._lean_wire is None:
-            seq = "null" if self.seq is None else str(self.seq)
             data = lean_message(self.payload) if self.type in MESSAGE_EVENTS else self.payload
-            self._lean_wire = text_frame(f'["{self.type}",{seq},{data}]')
+            self._lean_wire = text_frame(f'["{self.type}",{self._seq},{data}]')
         return self._lean_wire
 
     def wire_for(self, protocol: int) -> bytes:

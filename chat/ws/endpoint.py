@@ -38,8 +38,9 @@ class Upgrades:
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") != PATH:
             return self.wsgi_app(environ, start_response)
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
         try:
-            key = self._check(environ)
+            key = self._check(environ, own)
         except ChatError as error:
             body = json.dumps(error.to_dict()).encode()
             headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
@@ -56,16 +57,16 @@ class Upgrades:
             b"Sec-WebSocket-Accept: " + accept.encode() + b"\r\n\r\n"
         )
         sock = _take_socket(server_sock)
-        origin = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
         address = environ.get("REMOTE_ADDR") or ""
-        Connection(self.chat, sock, FrameParser(ConnectionType.SERVER), address, origin).open()
+        Connection(self.chat, sock, FrameParser(ConnectionType.SERVER), address, own).open()
         if "gunicorn.socket" in environ:
             raise StopIteration  # gunicorn's way to end a request that wrote its own response
         start_response("200 OK", [])  # written to the spare socket (_take_socket): nobody reads it
         return []
 
-    def _check(self, environ) -> str:
-        """The client's key, once the request is a WebSocket upgrade we accept."""
+    def _check(self, environ, own: str) -> str:
+        """The client's key, once the request is a WebSocket upgrade we accept (`own`: the
+        scheme://host this request reached)."""
         upgrade = "websocket" in environ.get("HTTP_UPGRADE", "").lower()
         if (
             environ.get("REQUEST_METHOD") != "GET"
@@ -87,10 +88,8 @@ class Upgrades:
         # No extension is accepted (permessage-deflate would give each socket its own zlib state,
         # hundreds of KB, where an event's frame is now encoded once for all its recipients).
         origin = environ.get("HTTP_ORIGIN")
-        if origin is not None:
-            own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
-            if origin.rstrip("/") not in {own, *self.chat.settings.allowed_origins}:
-                raise forbidden("This origin may not open a WebSocket here")
+        if origin is not None and origin.rstrip("/") not in {own, *self.chat.settings.allowed_origins}:
+            raise forbidden("This origin may not open a WebSocket here")
         return key
 
 
