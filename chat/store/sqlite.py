@@ -3,6 +3,7 @@
 import os
 import sqlite3
 import threading
+import time
 
 import sqlite_utils
 
@@ -66,7 +67,7 @@ class SqliteBackend:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode=WAL")
+        _use_wal(conn)
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
         with self._lock:
@@ -131,3 +132,18 @@ class SqliteBackend:
                     pass
             self._all.clear()
             self._idle.clear()
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Put the file in WAL mode. Switching a new file needs its exclusive lock and SQLite does not
+    wait for that lock (no busy handler): when another process is switching it or migrating at
+    the same moment, try again until busy_timeout has passed."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
