@@ -27,6 +27,15 @@ def service(chat: Chat, db, service_sid: str) -> dict:
     return found_service(service_rows.get(db, service_sid), service_sid)
 
 
+def batch_service(chat: Chat, tx: Tx, service_sid: str) -> dict:
+    """The service's row for a body that writes none (`tx.leaves_services`): as an earlier body
+    of this transaction read it, or read now and kept for the next ones. Not to be changed."""
+    row = tx.services.get(service_sid)
+    if row is None:
+        row = tx.services[service_sid] = service(chat, tx.db, service_sid)
+    return row
+
+
 def found_service(row: dict | None, service_sid: str) -> dict:
     """The service's row, or 50050 if there is none."""
     if row is None:

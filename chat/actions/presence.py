@@ -25,8 +25,10 @@ UserKey = tuple[str, str]  # (service_sid, identity)
 
 def connected(chat: Chat, service_sid: str, identity: str) -> dict:
     """Count a socket of `identity`, creating the user on first sight; the user goes online when
-    it is their first socket in any process. Returns the user's row as it is now."""
-    return _count(chat, service_sid, identity, +1) or users.ensure(chat, service_sid, identity)
+    it is their first socket in any process. Returns the user as a single fetch shows it now."""
+    return _count(chat, service_sid, identity, +1) or users.serialize(
+        chat, users.ensure(chat, service_sid, identity), single=True
+    )
 
 
 def disconnected(chat: Chat, service_sid: str, identity: str) -> None:
@@ -105,27 +107,28 @@ class Presence:
 
 
 def _count(chat: Chat, service_sid: str, identity: str, step: int) -> dict | None:
-    """The user's row once the socket counts; None if the database could not be written."""
+    """Once the socket counts: the user as a single fetch shows it, when `step` adds a socket
+    (None when it removes one, or if the database could not be written)."""
     key = (service_sid, identity)
     state = chat.presence
     counted = False
     try:
         with chat.write() as tx:
-            services: dict[str, dict | None] = {}
-            user = None
-            if step > 0:
-                services[service_sid] = service_row = common.service(chat, tx.db, service_sid)
-                user = common.ensure_user(chat, tx, service_row, identity)
+            tx.leaves_services = True  # presence writes no service row: the batch's next bodies may use it
+            service_row = common.batch_service(chat, tx, service_sid)
+            user = common.ensure_user(chat, tx, service_row, identity) if step > 0 else None
             count = state.step(key, step)
             counted = True
             if state.closed:
-                return user
-            if _needs_register(state, tx.db):
-                keys = _register(chat, tx.db)
-            else:
-                presence_rows.set_count(tx.db, state.process_id, service_sid, identity, count)
-                keys = {key}
-            return _settle(chat, tx, keys, services).get(key, user)
+                return user and users.serialize(chat, user, single=True, service_row=service_row)
+            keys = {key}
+            if not presence_rows.set_count(tx.db, state.process_id, service_sid, identity, count) or state.resync:
+                state.resync = False  # a failed COMMIT sets it again
+                keys |= _register(chat, tx.db)
+            views = _settle(chat, tx, keys, {service_sid: service_row}, {key: user} if user else {})
+            if user is None:
+                return None
+            return views.get(key) or users.serialize(chat, user, single=True, service_row=service_row)
     except ERRORS:
         # The socket still counts in memory; the next heartbeat writes it.
         if not counted:
@@ -160,11 +163,11 @@ def _beat(chat: Chat, first: bool = False) -> None:
         raise
 
 
-def _needs_register(state: Presence, db, now: float | None = None) -> bool:
+def _needs_register(state: Presence, db, now: float) -> bool:
     """Whether this process's rows must be rewritten (after a failed write, or when it was swept);
     a live row gets its heartbeat. Clears the flag: a failed COMMIT sets it again."""
     resync, state.resync = state.resync, False
-    return not presence_rows.beat(db, state.process_id, now or time.time()) or resync
+    return not presence_rows.beat(db, state.process_id, now) or resync
 
 
 def _register(chat: Chat, db) -> set[UserKey]:
@@ -172,12 +175,16 @@ def _register(chat: Chat, db) -> set[UserKey]:
     return presence_rows.register(db, state.process_id, time.time(), state.snapshot())
 
 
-def _settle(chat: Chat, tx: Tx, keys: set[UserKey], services: dict | None = None) -> dict[UserKey, dict]:
+def _settle(
+    chat: Chat, tx: Tx, keys: set[UserKey], services: dict | None = None, known: dict | None = None
+) -> dict[UserKey, dict]:
     """Make `is_online` say whether any process holds a socket of each user, and queue a
-    userUpdated for each change on the transaction; returns the rows that changed, as they are
-    now. Services without reachability are left alone, as Twilio does. `services` holds the
-    service rows already read (and gets those read here)."""
+    userUpdated for each change on the transaction; returns the users that changed, as a single
+    fetch shows them now. Services without reachability are left alone, as Twilio does.
+    `services` and `known` hold the service and user rows already read in this transaction."""
     services = {} if services is None else services
+    known = known or {}
+    state = chat.presence
     changed = {}
     for key in sorted(keys):
         service_sid, identity = key
@@ -186,14 +193,17 @@ def _settle(chat: Chat, tx: Tx, keys: set[UserKey], services: dict | None = None
         service_row = services[service_sid]
         if not (service_row and service_row["reachability_enabled"]):
             continue
-        row = user_rows.get(tx.db, service_sid, identity)
-        online = presence_rows.total(tx.db, service_sid, identity) > 0
+        row = known.get(key) or user_rows.get(tx.db, service_sid, identity)
+        # A socket this process holds is one (no need to ask the database) until it closes.
+        holds = not state.closed and state.sockets_of.get(key, 0) > 0
+        online = holds or presence_rows.total(tx.db, service_sid, identity) > 0
         if row is None or bool(row["is_online"]) == online:
             continue
-        changed[key] = row = {**row, **user_rows.update(tx.db, row["sid"], {"is_online": int(online)})}
+        row = {**row, **user_rows.update(tx.db, row["sid"], {"is_online": int(online)})}
+        changed[key] = view = users.serialize(chat, row, single=True, service_row=service_row)
         # Only the user's own sockets and those subscribed to the user hear it (as in Twilio): a
         # service-wide broadcast would make N sockets connecting cost N x N deliveries.
-        data = {**users.serialize(chat, row, single=True), "update_reasons": ["online"]}
+        data = {**view, "update_reasons": ["online"]}
         tx.events.append(common.ephemeral(service_sid, SUBSCRIBERS, identity, "userUpdated", data))
     return changed
 

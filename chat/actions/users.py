@@ -12,13 +12,16 @@ from . import common, hook_params, members
 from .common import UNSET
 
 
-def serialize(chat: Chat, row: dict, single: bool = False, base: str | None = None) -> dict:
+def serialize(
+    chat: Chat, row: dict, single: bool = False, base: str | None = None, service_row: dict | None = None
+) -> dict:
     """Twilio fills is_online/is_notifiable only on a single fetch with reachability enabled.
-    `base` overrides the origin of `url` and `links` (REST uses the request's)."""
+    `base` overrides the origin of `url` and `links` (REST uses the request's); `service_row`,
+    the user's service as the caller read it."""
     db = chat.store.db()
     reachability = None
     if single:
-        service_row = common.service(chat, db, row["service_sid"])
+        service_row = service_row or common.service(chat, db, row["service_sid"])
         reachability = True if service_row["reachability_enabled"] else None
     count = user_rows.joined_channels_count(db, row["service_sid"], row["identity"])
     return serializers.user(

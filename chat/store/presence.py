@@ -32,19 +32,26 @@ def register(db, process_id: str, now: float, counts: dict[tuple[str, str], int]
     return before | set(counts)
 
 
-def set_count(db, process_id: str, service_sid: str, identity: str, count: int) -> None:
-    """This process now holds `count` sockets of the user (0 removes the row)."""
+def set_count(db, process_id: str, service_sid: str, identity: str, count: int) -> bool:
+    """This process now holds `count` sockets of the user (0 removes the row). False when the
+    process has no row (swept as stale): then no count is written, since a count without its
+    process row would outlive the process, and the caller registers the process anew."""
     if count > 0:
-        db.execute(
-            "INSERT INTO presence_sockets (process_id, service_sid, identity, count) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (process_id, service_sid, identity) DO UPDATE SET count = excluded.count",
-            [process_id, service_sid, identity, count],
+        # The upsert also tells whether the process row exists: one statement, not two.
+        return (
+            db.execute(
+                "INSERT INTO presence_sockets (process_id, service_sid, identity, count)"
+                " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM presence_processes WHERE id = ?)"
+                " ON CONFLICT (process_id, service_sid, identity) DO UPDATE SET count = excluded.count",
+                [process_id, service_sid, identity, count, process_id],
+            ).rowcount
+            > 0
         )
-    else:
-        db.execute(
-            "DELETE FROM presence_sockets WHERE process_id = ? AND service_sid = ? AND identity = ?",
-            [process_id, service_sid, identity],
-        )
+    db.execute(
+        "DELETE FROM presence_sockets WHERE process_id = ? AND service_sid = ? AND identity = ?",
+        [process_id, service_sid, identity],
+    )
+    return db.execute("SELECT 1 FROM presence_processes WHERE id = ?", [process_id]).fetchone() is not None
 
 
 def total(db, service_sid: str, identity: str) -> int:

@@ -70,8 +70,7 @@ def channel_view(chat: Chat, row: dict, identity: str) -> dict:
 
 # --- session ------------------------------------------------------------------------------
 def connect(conn) -> dict:
-    row = presence.connected(conn.chat, conn.service_sid, conn.identity)  # online now
-    return users.serialize(conn.chat, row, single=True)
+    return presence.connected(conn.chat, conn.service_sid, conn.identity)  # online now
 
 
 def disconnect(conn) -> None:

@@ -85,6 +85,26 @@ def test_a_live_process_that_was_swept_counts_its_sockets_again(chats):
     assert presence_rows.total(a.store.db(), sid, "alice") == 1
 
 
+def test_a_swept_process_writes_its_rows_again_at_its_next_socket(settings):
+    """Without waiting for a heartbeat: a count written without its process row would outlive
+    the process, so the connect that finds the row gone registers every socket held."""
+    chat = Chat(replace(settings, presence_heartbeat=3600))  # no heartbeat during the test
+    try:
+        sid = chat.settings.service_sid
+        presence.connected(chat, sid, "alice")
+        with chat.write() as tx:  # another process sweeps this one
+            presence_rows.remove(tx.db, [chat.presence.process_id])
+            user_rows.update(tx.db, user_rows.get(tx.db, sid, "alice")["sid"], {"is_online": 0})
+        view = presence.connected(chat, sid, "bob")
+        assert view["identity"] == "bob" and view["is_online"] is True
+        assert online(chat, "alice") and online(chat, "bob")
+        db = chat.store.db()
+        assert presence_rows.total(db, sid, "alice") == 1 and presence_rows.total(db, sid, "bob") == 1
+        assert presence_rows.stale(db, time.time() + 1) == [chat.presence.process_id]
+    finally:
+        chat.close()
+
+
 def test_close_takes_offline_only_users_no_other_process_holds(chats):
     a, b = chats(), chats()
     sid = a.settings.service_sid
