@@ -158,7 +158,9 @@ def main() -> None:
     if args.client:
         client_main(args)
         return
-    print("| server | sockets at once | wall s | server CPU ms/socket | client CPU ms/socket | server voluntary context switches/socket |")
+    print(
+        "| server | sockets at once | wall s | server CPU ms/socket | client CPU ms/socket | server voluntary context switches/socket |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     for _ in range(args.rounds):
         for row in ours(args.n) + node(args.n):
