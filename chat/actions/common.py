@@ -153,13 +153,17 @@ def can_read(db, actor: Actor, channel_row: dict) -> bool:
 
 
 def record(
-    tx: Tx, service_sid: str, scope: str, target: str | None, type: str, data: dict, first: tuple | None = None
+    tx: Tx, service_sid: str, scope: str, target: str | None, type: str, data: dict, first: list | None = None
 ) -> None:
     """Store an event in the log (same transaction) and queue it for publishing after commit.
-    `first`: a write (SQL and its dict) to run just before, in the same round trip."""
+    `first`: writes (SQL and its dict, each) to run just before, in the same statement. The
+    event goes to the database with the write's next statement (chat/store/events.py: append)."""
     payload = dumps(data)
-    seq = event_log.append(tx.db, service_sid, scope, target, type, payload, first)
-    tx.events.append(Event(service_sid, scope, target, type, payload, seq))
+
+    def stored(seq: int) -> None:
+        tx.events.append(Event(service_sid, scope, target, type, payload, seq))
+
+    event_log.append(tx.db, service_sid, scope, target, type, payload, stored, first)
 
 
 def ephemeral(service_sid: str, scope: str, target: str, type: str, data: dict) -> Event:

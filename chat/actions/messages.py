@@ -73,10 +73,18 @@ def send(
         return channel_row, media, member
 
     def write(
-        tx, service_row: dict, channel_row: dict, media: dict | None, member: dict | None, index=None, stamp=None
+        tx,
+        service_row: dict,
+        channel_row: dict,
+        media: dict | None,
+        member: dict | None,
+        index=None,
+        stamp=None,
+        taking=(),
     ) -> dict:
         """`member` as read in this transaction; None to read it here (after the hook's wait).
-        `index` already taken in this transaction at `stamp`; None to take it here."""
+        `index` already handed out in this transaction at `stamp`, and `taking` the statements
+        still to run to take it; None to take it here."""
         channel_sid = channel_row["sid"]
         if index is None:
             stamp = date_created or now_iso()
@@ -89,7 +97,7 @@ def send(
             common.require(tx.db, service_row, actor, permission, channel_sid, member)
         row = message_rows.new_row(service_sid, channel_sid, index, author, body or "", attrs, media_sid, stamp)
         scope, target = common.channel_scope(channel_row)
-        inserted = message_rows.insert_statement(row)  # in the same round trip as the event's
+        inserted = [*taking, message_rows.insert_statement(row)]  # in the same round trip as the event's
         common.record(tx, service_sid, scope, target, "messageAdded", serialize(chat, row, media), inserted)
         sent = "onMediaMessageSent" if media else "onMessageSent"
         common.post_event(tx, chat, actor, service_row, sent, hook_params.message(row, media), channel_sid)
@@ -97,24 +105,20 @@ def send(
 
     # Without a pre-event hook to wait for, every read happens in the write's turn: concurrent
     # senders then queue for the turn instead of taking the GIL from the writer (bench/README.md).
-    # The service is read and the channel's index taken at once (one round trip on PostgreSQL);
-    # every check after that raises, so the body's rollback gives the index back.
+    # The channel's index is handed out before any check (message_rows.open_send: at most one
+    # round trip on PostgreSQL, none for a batch's next send to the channel); every check after
+    # that raises, so the body's rollback gives the index back.
     try:
         with chat.write() as tx:
-            tx.leaves_services = True  # a send writes no service: its row serves the batch's next sends
+            tx.keeps_rows = True  # the service's and channel's rows serve the batch's next sends
             stamp = date_created or now_iso()
-            known = tx.services.get(service_sid)
-            service_row, channel_row = message_rows.open_send(tx.db, service_sid, channel_key, stamp, known)
-            service_row = common.found_service(service_row, service_sid)
-            if known is None:
-                tx.services[service_sid] = service_row
-            service_row = dict(service_row)  # the batch's copy stays as read
+            opened = message_rows.open_send(tx, service_sid, channel_key, stamp)
+            service_row = dict(common.found_service(opened.service, service_sid))  # the batch's copy stays as read
             if common.pre_event_wanted(chat, actor, service_row, event):
                 raise _HookFirst(service_row)  # rolled back: leave the turn for the hook
-            if channel_row is None:
+            if opened.channel is None:
                 raise not_found(f"Channel {channel_key} not found", 50300)
-            index = channel_row.pop("_index")
-            return write(tx, service_row, *checked(tx.db, channel_row), index, stamp)
+            return write(tx, service_row, *checked(tx.db, opened.channel), opened.index, stamp, opened.taking)
     except _HookFirst as first:
         service_row = first.service_row
     channel_row, media, _ = checked(chat.store.db())

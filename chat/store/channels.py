@@ -113,11 +113,32 @@ def adjust_count(db, sid: str, column: str, delta: int) -> None:
     db.execute(f"UPDATE channels SET {column} = {column} + ? WHERE sid = ?", [delta, sid])
 
 
+# Takes a channel's next message index (only inside a write transaction), with the message count
+# and the last message's date.
+_TAKE = (
+    "UPDATE channels SET next_index = next_index + 1, messages_count = messages_count + 1, last_message_date = :stamp"
+)
+_TAKE_BY_SID = f"{_TAKE} WHERE sid = :channel"
+_TAKE_BY_KEY = {
+    column: f"{_TAKE} WHERE service_sid = :service AND {column} = :key RETURNING *" for column in ("sid", "unique_name")
+}
+
+
 def take_index(db, sid: str, stamp: str) -> int | None:
-    """The next message index of the channel (None if it is gone); only valid inside a write transaction."""
-    row = db.execute(
-        "UPDATE channels SET next_index = next_index + 1, messages_count = messages_count + 1,"
-        " last_message_date = ? WHERE sid = ? RETURNING next_index - 1",
-        [stamp, sid],
-    ).fetchone()
+    """The next message index of the channel (None if it is gone)."""
+    row = db.execute(f"{_TAKE_BY_SID} RETURNING next_index - 1", take_statement(sid, stamp)[1]).fetchone()
     return None if row is None else row[0]
+
+
+def take_statement(sid: str, stamp: str) -> tuple[str, dict]:
+    """The update that takes the channel's next index, as a statement to run with others
+    (chat/store/dialect.py: with_first), for an index already known in the transaction."""
+    return _TAKE_BY_SID, {"stamp": stamp, "channel": sid}
+
+
+def take_by_key_statement(service_sid: str, key: str, stamp: str) -> tuple[str, dict]:
+    """The update that takes the next index of the channel with this SID or unique name, as a
+    statement for `db.together`; it returns the channel's row, whose `next_index` is the one
+    after the index taken."""
+    sql = _TAKE_BY_KEY["sid" if is_sid(key, "CH") else "unique_name"]
+    return sql, {"stamp": stamp, "service": service_sid, "key": key}

@@ -82,7 +82,8 @@ class Store:
         except BaseException:
             self._turn.release()
             raise
-        db, batch, tx = self._writer, self._batch, Tx(self._writer, self._batch.services)
+        db, batch = self._writer, self._batch
+        tx = Tx(db, batch.services, batch.channels)
         # The transaction's first body needs no savepoint: if it fails, the whole transaction goes.
         # (Each statement is a round trip on PostgreSQL; a lone writer saves two per write.) The
         # savepoints of later bodies are never released: COMMIT ends them all. BEGIN and SAVEPOINT
@@ -94,11 +95,15 @@ class Store:
                 db.later("SAVEPOINT body")
             db.mark()
             yield tx
-            db.flush()  # what the body queued fails here, in its turn, if it fails
+            # What the body queued is sent now, so that a failure is its own; but a lone body's
+            # goes with its COMMIT (a round trip fewer): if it fails, so does the COMMIT, and
+            # the whole transaction was this body's.
+            lone = first and not self._waiting
+            if not lone:
+                db.flush()
         except BaseException:
             self._local.writing = False
-            if not tx.leaves_services:
-                batch.services.clear()
+            batch.forget_rows(tx, failed=True)
             try:
                 db.forget()  # the body's statements not sent yet: they would be rolled back
                 db.execute("ROLLBACK" if first else "ROLLBACK TO body")
@@ -112,19 +117,18 @@ class Store:
                 self._end_turn(db, batch)
             raise
         self._local.writing = False
-        if not tx.leaves_services:
-            batch.services.clear()
+        batch.forget_rows(tx, failed=False)
         batch.bodies.append((after_commit, tx.events))
-        if not self._end_turn(db, batch):
+        if not self._end_turn(db, batch, lone):
             batch.done.wait()
         if batch.error is not None:
             raise CommitError("the transaction failed to commit") from batch.error
 
-    def _end_turn(self, db, batch: "_Batch") -> bool:
+    def _end_turn(self, db, batch: "_Batch", lone: bool = False) -> bool:
         """Pass the turn to a waiting writer (False), or end the batch: COMMIT and publish, or
-        ROLLBACK if it failed (True)."""
+        ROLLBACK if it failed (True). A `lone` body ends it even if a writer came meanwhile."""
         # A writer counted in _waiting is at most about to take the turn: passing it is safe.
-        if self._waiting and len(batch.bodies) < self.backend.max_batch and batch.error is None:
+        if not lone and self._waiting and len(batch.bodies) < self.backend.max_batch and batch.error is None:
             self._turn.release()
             return False
         self._batch = None
@@ -166,10 +170,19 @@ class _Batch:
         self.done = threading.Event()
         self.error: BaseException | None = None
         self.used = False  # a body has run in the transaction
-        # Service rows read by the bodies so far, for the next ones (Tx.services): no other
-        # process writes while the batch holds the write lock, and every body that may change a
-        # service empties it when it ends.
+        # Rows as the bodies so far left them, for the next ones (Tx.services, Tx.channels): no
+        # other process writes while the batch holds the write lock, and every body that may
+        # change them otherwise empties them when it ends (`forget_rows`).
         self.services: dict[str, dict] = {}
+        self.channels: dict[tuple[str, str], dict] = {}
+
+    def forget_rows(self, tx: "Tx", failed: bool) -> None:
+        """After a body: drop the rows it may have made stale. A failed body's rollback gives
+        back the indexes it took, so the channels' next indexes go too."""
+        if failed or not tx.keeps_rows:
+            self.channels.clear()
+        if not tx.keeps_rows:
+            self.services.clear()
 
 
 def _runs(bodies: list[tuple]) -> Iterator[tuple[Callable[[list], None], list]]:
@@ -190,14 +203,18 @@ def _runs(bodies: list[tuple]) -> Iterator[tuple[Callable[[list], None], list]]:
 class Tx:
     """What a write transaction carries: its connection and the events it will publish.
 
-    `services`: service rows (by SID) as this transaction's earlier bodies read them, for a body
-    that sets `leaves_services` (it writes no service row); any other body empties it when it ends."""
+    For a body that sets `keeps_rows` (it writes no service row, and changes channels only by
+    taking message indexes, which it counts in `channels`), what the transaction's earlier bodies
+    read: `services`, service rows by SID; `channels`, channel rows by (service SID, SID) and
+    (service SID, unique name), each with the channel's next message index. Any other body
+    empties both when it ends, and a body that fails empties `channels`."""
 
-    def __init__(self, db, services: dict | None = None):
+    def __init__(self, db, services: dict | None = None, channels: dict | None = None):
         self.db = db
         self.events: list = []
         self.services: dict[str, dict] = {} if services is None else services
-        self.leaves_services = False
+        self.channels: dict[tuple[str, str], dict] = {} if channels is None else channels
+        self.keeps_rows = False
 
 
 def rows(cursor) -> list[dict]:

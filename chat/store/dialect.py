@@ -13,11 +13,12 @@ per distinct text. What differs:
 - transactions: SQLite's `BEGIN IMMEDIATE` takes the database's one write lock; PostgreSQL
   takes a transaction-scoped advisory lock that stands for it (`chat/store/postgres.py`);
 - round trips: on SQLite a statement is a function call, on PostgreSQL a round trip to the
-  server. Each backend's `Database` offers `later` (a statement whose result nobody waits for:
-  PostgreSQL sends it with the next one, SQLite runs it at once) and `together` (statements in
-  one round trip, psycopg's pipeline mode; SQLite runs them one after the other); and a write
-  whose result is not needed goes in the same statement as the one after it
-  (`with_first`: a data-modifying WITH on PostgreSQL, which SQLite does not have).
+  server. Each backend's `Database` offers `later` (a statement whose result nobody waits for,
+  or a callback takes when it comes: PostgreSQL sends it with the next one, or with the write's
+  COMMIT, SQLite runs it at once) and `together` (statements in one round trip, psycopg's
+  pipeline mode; SQLite runs them one after the other); and a write whose result is not needed
+  goes in the same statement as the one after it
+  (`with_first`: data-modifying WITHs on PostgreSQL, which SQLite does not have).
 """
 
 import re
@@ -67,12 +68,16 @@ def postgres_ddl(script: str) -> str:
     return ";".join(out)
 
 
-def with_first(db, first: tuple[str, dict], then: tuple[str, dict]):
-    """Run the write `first`, then `then`, in the same transaction; `then`'s cursor. On
-    PostgreSQL one statement, `WITH written AS (<first>) <then>` (its parameter names must differ
-    from `then`'s); SQLite runs them one after the other."""
-    (first_sql, first_params), (then_sql, then_params) = first, then
-    if db.writes_in_with:
-        return db.execute(f"WITH written AS ({first_sql}) {then_sql}", {**first_params, **then_params})
-    db.execute(first_sql, first_params)
-    return db.execute(then_sql, then_params)
+def with_first(db, first: list[tuple[str, dict]], then: tuple[str, dict]) -> tuple[str, dict]:
+    """The statement `then`, for the caller to run, with the writes `first` before it in the
+    same transaction. On PostgreSQL one statement, `WITH w0 AS (<first[0]>), w1 AS (...) <then>`
+    (a parameter name used by several must have the same value in each); SQLite has no write
+    inside WITH, so it runs `first` now and gives back `then` as it is."""
+    then_sql, then_params = then
+    if not db.writes_in_with:
+        for sql, params in first:
+            db.execute(sql, params)
+        return then
+    writes = ", ".join(f"w{number} AS ({sql})" for number, (sql, _params) in enumerate(first))
+    params = {name: value for _sql, params in first for name, value in params.items()}
+    return f"WITH {writes} {then_sql}", {**params, **then_params}

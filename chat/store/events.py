@@ -1,5 +1,7 @@
 """The durable event log: every published change has a row, numbered by a global sequence."""
 
+from collections.abc import Callable
+
 from ..clock import now_iso
 from . import dialect
 from .db import rows
@@ -11,10 +13,19 @@ APPEND = (
 
 
 def append(
-    db, service_sid: str, scope: str, target: str | None, type: str, payload: str, first: tuple | None = None
-) -> int:
-    """The event's seq. `first`: a write (SQL with `:name` marks, none starting with `_`, and its
-    dict) that goes before it in the same round trip (chat/store/dialect.py: `with_first`)."""
+    db,
+    service_sid: str,
+    scope: str,
+    target: str | None,
+    type: str,
+    payload: str,
+    then: Callable[[int], None] | None = None,
+    first: list | None = None,
+) -> None:
+    """Queue the event (`db.later`: on PostgreSQL it goes with the next statement, or the
+    write's COMMIT); `then` gets its seq once it is stored. `first`: writes (SQL with `:name`
+    marks, none starting with `_`, and its dict, each) that go before it in the same statement
+    (chat/store/dialect.py: `with_first`)."""
     event = {
         "_service_sid": service_sid,
         "_scope": scope,
@@ -23,9 +34,12 @@ def append(
         "_payload": payload,
         "_date_created": now_iso(),
     }
-    if first is None:
-        return db.execute(APPEND, event).fetchone()[0]
-    return dialect.with_first(db, first, (APPEND, event)).fetchone()[0]
+    statement = dialect.with_first(db, first, (APPEND, event)) if first else (APPEND, event)
+
+    def stored(cursor) -> None:
+        then(cursor.fetchone()[0])
+
+    db.later(*statement, then=None if then is None else stored)
 
 
 def since(db, service_sid: str, identity: str, after: int, limit: int) -> list[dict]:

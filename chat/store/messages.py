@@ -1,7 +1,10 @@
 """Messages (ordered by their per-channel `idx`) and uploaded media."""
 
+from typing import NamedTuple
+
 from ..clock import now_iso
-from ..ids import is_sid, new_sid
+from ..ids import new_sid
+from . import channels as channel_rows
 from .db import insert_row, one, rows, update_row
 
 
@@ -30,25 +33,43 @@ def insert_statement(row: dict) -> tuple[str, dict]:
     return INSERT, row
 
 
-def open_send(
-    db, service_sid: str, channel_key: str, stamp: str, service: dict | None = None
-) -> tuple[dict | None, dict | None]:
+class Send(NamedTuple):
+    """What a send needs from the database before its checks (`open_send`)."""
+
+    service: dict | None  # None if there is no such service
+    channel: dict | None  # as the batch keeps it (not to be changed); None if there is no such channel
+    index: int | None  # the message's index, handed out
+    taking: list  # the statements still to run to take `index`, to go with the message's insert
+
+
+def open_send(tx, service_sid: str, channel_key: str, stamp: str) -> Send:
     """Inside a write, for a send: the service's row, and the channel's (by SID or unique name)
-    with its next message index taken, as `_index` (None for either that does not exist). One
-    round trip on PostgreSQL: the index is taken before the caller checks anything, so a check
-    that fails must raise (the body's rollback gives the index back). `service`: the service's
-    row as read earlier in this transaction (then it is not read again)."""
-    column = "sid" if is_sid(channel_key, "CH") else "unique_name"
-    take = (
-        "UPDATE channels SET next_index = next_index + 1, messages_count = messages_count + 1,"
-        f" last_message_date = ? WHERE service_sid = ? AND {column} = ? RETURNING *, next_index - 1 AS _index"
-    )
+    with its next message index handed out.
+
+    The batch keeps both rows (Tx.services, Tx.channels). The first send of a batch to a channel
+    reads the service if needed and takes the index here, in one round trip on PostgreSQL; the
+    next ones know the index and take it in their insert's statement (dialect.py: with_first),
+    so they need no round trip of their own. Either way the index is handed out before the
+    caller checks anything, so a check that fails must raise: the body's rollback gives the
+    index back and Store.write drops the batch's channels."""
+    service, channel = tx.services.get(service_sid), tx.channels.get((service_sid, channel_key))
+    if service is not None and channel is not None:
+        channel["next_index"] += 1
+        return Send(service, channel, channel["next_index"] - 1, [channel_rows.take_statement(channel["sid"], stamp)])
+    take = channel_rows.take_by_key_statement(service_sid, channel_key, stamp)
     if service is not None:
-        return service, one(db.execute(take, [stamp, service_sid, channel_key]))
-    read, taken = db.together(
-        [("SELECT * FROM services WHERE sid = ?", [service_sid]), (take, [stamp, service_sid, channel_key])]
-    )
-    return one(read), one(taken)
+        channel = one(tx.db.execute(*take))
+    else:
+        read, taken = tx.db.together([("SELECT * FROM services WHERE sid = ?", [service_sid]), take])
+        service, channel = one(read), one(taken)
+        if service is not None:
+            tx.services[service_sid] = service
+    if channel is None:
+        return Send(service, None, None, [])
+    tx.channels[(service_sid, channel["sid"])] = channel  # under both keys: one next index
+    if channel["unique_name"] is not None:
+        tx.channels[(service_sid, channel["unique_name"])] = channel
+    return Send(service, channel, channel["next_index"] - 1, [])
 
 
 def new_row(

@@ -13,6 +13,7 @@ concurrent writes into one transaction (`Store.write`), so a turn carries many s
 
 import logging
 import time
+from collections.abc import Callable
 
 import psycopg
 import psycopg_pool
@@ -89,7 +90,7 @@ class Database:
 
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
-        self._later: list[tuple[str, object]] = []  # queued statements, not sent yet
+        self._later: list[tuple[str, object, Callable | None]] = []  # queued: statement, params, then
         self._mark = 0  # the first `_mark` of them are the write's opening (`forget` keeps them)
 
     def execute(self, sql: str, params=None) -> psycopg.Cursor:
@@ -99,9 +100,10 @@ class Database:
             return self.conn.execute(dialect.postgres(sql), params)
         return self.conn.execute(sql)
 
-    def later(self, sql: str, params=None) -> None:
-        """Send `sql` with the next statement (or `flush`): its errors surface there."""
-        self._later.append((sql, params))
+    def later(self, sql: str, params=None, then: Callable[[psycopg.Cursor], None] | None = None) -> None:
+        """Send `sql` with the next statement (or `flush`): its errors surface there, and
+        `then` gets its cursor once it ran."""
+        self._later.append((sql, params, then))
 
     def together(self, statements: list[tuple[str, object]]) -> list[psycopg.Cursor]:
         """The queued statements and these, in one round trip; a cursor for each of these. The
@@ -111,8 +113,11 @@ class Database:
         with conn.pipeline():
             cursors = [
                 conn.execute(dialect.postgres(sql), params) if params else conn.execute(sql)
-                for sql, params in (*queued, *statements)
+                for sql, params, *_then in (*queued, *statements)
             ]
+        for (_sql, _params, then), cursor in zip(queued, cursors, strict=False):
+            if then is not None:
+                then(cursor)
         return cursors[len(queued) :]
 
     def flush(self) -> None:

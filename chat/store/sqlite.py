@@ -19,8 +19,10 @@ class Database(sqlite_utils.Database):
 
     writes_in_with = False  # no INSERT inside WITH (chat/store/dialect.py)
 
-    def later(self, sql: str, params=None) -> None:
-        self.execute(sql, params or [])
+    def later(self, sql: str, params=None, then=None) -> None:
+        cursor = self.execute(sql, params or [])
+        if then is not None:
+            then(cursor)
 
     def together(self, statements: list[tuple[str, object]]) -> list[sqlite3.Cursor]:
         return [self.execute(sql, params or []) for sql, params in statements]

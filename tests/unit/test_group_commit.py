@@ -8,7 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from chat.actions import channels, messages
+from chat.actions import channels, common, messages
+from chat.clock import now_iso
 from chat.context import Actor, Chat
 from chat.errors import ChatError
 from chat.store import channels as channel_rows
@@ -110,21 +111,32 @@ def _hold_the_writer(chat: Chat, body) -> tuple[threading.Thread, threading.Even
 def _queue_sends(chat: Chat, targets: list[str]) -> tuple[list[threading.Thread], list]:
     """One sender per target channel; returns once all of them passed validation and wait for
     the writer. `results` gets each one's row or exception, in the order of `targets`."""
-    results: list = [None] * len(targets)
+    sid = chat.settings.service_sid
+    return _queue(
+        chat, [lambda target=target: messages.send(chat, ACCOUNT, sid, target, body="hi") for target in targets]
+    )
 
-    def sender(number: int) -> None:
+
+def _queue(chat: Chat, calls: list) -> tuple[list[threading.Thread], list]:
+    """A thread per call, started one after the other, each once the previous one waits for the
+    writer (so they most likely take their turns in this order; the tests do not rely on it).
+    `results` gets each one's return value or exception, in the order of `calls`."""
+    results: list = [None] * len(calls)
+
+    def run(number: int) -> None:
         try:
-            results[number] = messages.send(chat, ACCOUNT, chat.settings.service_sid, targets[number], body="hi")
-        except Exception as error:  # kept to assert on; raised in this sender's own thread
+            results[number] = calls[number]()
+        except Exception as error:  # kept to assert on; raised in this thread
             results[number] = error
 
-    threads = [threading.Thread(target=sender, args=(number,)) for number in range(len(targets))]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + 10
-    while chat.store._waiting < len(targets):  # all of them queued for a turn in the held batch
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
+    threads = []
+    for number in range(len(calls)):
+        threads.append(threading.Thread(target=run, args=(number,)))
+        threads[-1].start()
+        deadline = time.monotonic() + 10
+        while chat.store._waiting <= number:  # queued for a turn in the held batch
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
     return threads, results
 
 
@@ -180,4 +192,93 @@ def test_a_failed_commit_fails_every_write_of_the_batch_and_publishes_nothing(ch
     assert watcher.events == []
     # the writer is usable again
     messages.send(chat, ACCOUNT, sid, room, body="after")
+    assert _indexes(chat, room) == [0] and [event.type for event in watcher.events] == ["messageAdded"]
+
+
+# A batch keeps each channel's next index for its next sends (Tx.channels), so a send after the
+# first to a channel takes its index in the insert's statement. These check that a body that
+# fails, or one that changes the channel otherwise, drops what the batch kept.
+
+
+def test_sends_failing_after_taking_their_index_leave_the_indexes_dense(chat, settings):
+    sid = settings.service_sid
+    room = channels.create(chat, ACCOUNT, sid, unique_name="room")["sid"]
+    missing = "ME" + "0" * 32  # checked after the index was handed out: the body fails
+    send_ok = lambda key: lambda: messages.send(chat, ACCOUNT, sid, key, body="hi")  # noqa: E731
+    send_bad = lambda: messages.send(chat, ACCOUNT, sid, room, body="hi", media_sid=missing)  # noqa: E731
+    by_name, by_sid = send_ok("room"), send_ok(room)  # the batch keeps the channel under both keys
+    calls = [send_bad, by_name, by_sid, by_name, send_bad, by_sid, send_bad, by_sid]
+    commits_before = _commits(chat)
+    holder, go, errors = _hold_the_writer(chat, lambda tx: None)
+    senders, results = _queue(chat, calls)
+    go.set()
+    _join([holder, *senders])
+
+    assert _commits(chat) - commits_before == 1, "one batch"
+    failed = [result for result in results if not isinstance(result, dict)]
+    assert len(failed) == 3 and all(isinstance(error, ChatError) and error.status == 400 for error in failed), failed
+    sent = sorted(result["idx"] for result in results if isinstance(result, dict))
+    assert sent == [0, 1, 2, 3, 4] and _indexes(chat, room) == [0, 1, 2, 3, 4]
+    assert messages.send(chat, ACCOUNT, sid, room, body="next")["idx"] == 5
+
+
+def test_a_send_after_another_write_to_the_channel_in_the_batch_gets_the_next_index(chat, settings):
+    sid = settings.service_sid
+    room = channels.create(chat, ACCOUNT, sid, unique_name="room")["sid"]
+
+    def insert_directly() -> int:  # a write that takes an index without being a send
+        with chat.store.write() as tx:
+            stamp = now_iso()
+            index = channel_rows.take_index(tx.db, room, stamp)
+            message_rows.insert(tx.db, message_rows.new_row(sid, room, index, "writer", "direct", "{}", None, stamp))
+            return index
+
+    def send_ok() -> dict:
+        return messages.send(chat, ACCOUNT, sid, "room", body="hi")
+
+    holder, go, errors = _hold_the_writer(chat, lambda tx: None)
+    senders, results = _queue(chat, [send_ok, insert_directly, send_ok, send_ok, insert_directly, send_ok])
+    go.set()
+    _join([holder, *senders])
+
+    assert not [result for result in results if isinstance(result, Exception)]
+    assert _indexes(chat, room) == list(range(6))
+
+
+def test_a_send_by_a_unique_name_changed_earlier_in_the_batch_finds_no_channel(chat, settings):
+    sid = settings.service_sid
+    room = channels.create(chat, ACCOUNT, sid, unique_name="room")["sid"]
+    watcher = _watch(chat, [room])
+    rename = lambda: channels.update(chat, ACCOUNT, sid, room, unique_name="hall")  # noqa: E731
+    send_to = lambda key: lambda: messages.send(chat, ACCOUNT, sid, key, body=key)  # noqa: E731
+    keys = ["room", room, "room", "room", "hall"]
+    holder, go, errors = _hold_the_writer(chat, lambda tx: None)
+    senders, results = _queue(chat, [send_to(key) for key in keys[:2]] + [rename] + [send_to(key) for key in keys[2:]])
+    go.set()
+    _join([holder, *senders])
+
+    del results[2]  # the rename's
+    published = [event for event in watcher.events if event.type in ("messageAdded", "channelUpdated")]
+    renamed_at = next(event.seq for event in published if event.type == "channelUpdated")
+    after = [json.loads(event.payload)["body"] for event in published if event.seq > renamed_at]
+    assert after and "room" not in after, "no send by the old name after the rename"
+    sent = [result for result in results if isinstance(result, dict)]
+    assert all(result.status == 404 for result in results if not isinstance(result, dict))
+    assert sorted(result["idx"] for result in sent) == list(range(len(sent))) == _indexes(chat, room)
+
+
+def test_a_lone_write_whose_last_statement_fails_changes_nothing_and_publishes_nothing(chat, settings):
+    # A lone body's last statements go with its COMMIT on PostgreSQL; an event that breaks a
+    # constraint fails there (on SQLite, at once).
+    sid = settings.service_sid
+    room = channels.create(chat, ACCOUNT, sid, unique_name="room")["sid"]
+    watcher = _watch(chat, [room])
+    with pytest.raises(Exception) as failed:
+        with chat.store.write() as tx:
+            channel_rows.take_index(tx.db, room, now_iso())
+            common.record(tx, sid, "nowhere", room, "messageAdded", {"body": "bad scope"})
+    assert "scope" in str(failed.value) + str(failed.value.__cause__)
+    assert watcher.events == []
+    # nothing was kept, and the writer is usable again
+    assert messages.send(chat, ACCOUNT, sid, room, body="after")["idx"] == 0
     assert _indexes(chat, room) == [0] and [event.type for event in watcher.events] == ["messageAdded"]

@@ -44,6 +44,7 @@ def test_a_transaction_that_took_a_seq_first_commits_first_on_every_server(setti
         def slow_writer() -> None:  # takes its seq, then holds its transaction open
             with first.write() as tx:
                 common.record(tx, sid, CHANNEL, room, "messageAdded", {"body": "took a seq first"})
+                tx.db.flush()  # the event is queued until the write's next statement: send it now
                 took.set()
                 finish.wait(10)
 
