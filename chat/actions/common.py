@@ -28,8 +28,8 @@ def service(chat: Chat, db, service_sid: str) -> dict:
 
 
 def batch_service(chat: Chat, tx: Tx, service_sid: str) -> dict:
-    """The service's row for a body that writes none (`tx.leaves_services`): as an earlier body
-    of this transaction read it, or read now and kept for the next ones. Not to be changed."""
+    """The service's row for a body that keeps the batch's rows (`tx.keeps_rows`): as an earlier
+    body of this transaction read it, or read now and kept for the next ones. Not to be changed."""
     row = tx.services.get(service_sid)
     if row is None:
         row = tx.services[service_sid] = service(chat, tx.db, service_sid)

@@ -114,7 +114,7 @@ def _count(chat: Chat, service_sid: str, identity: str, step: int) -> dict | Non
     counted = False
     try:
         with chat.write() as tx:
-            tx.leaves_services = True  # presence writes no service row: the batch's next bodies may use it
+            tx.keeps_rows = True  # presence writes no service or channel: the batch's rows stay as they are
             service_row = common.batch_service(chat, tx, service_sid)
             user = common.ensure_user(chat, tx, service_row, identity) if step > 0 else None
             count = state.step(key, step)
