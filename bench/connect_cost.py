@@ -6,7 +6,7 @@ Wall time alone cannot say who is the bottleneck on two cores: this prints wall,
 client CPU per socket, with the client opening sockets one at a time (`-c 1`: what a socket
 costs with nothing to wait for) and 50 at a time (the load generator's concurrency).
 
-    .venv/bin/python bench/connect_cost.py [-n 1000] [--rounds 2]
+    .venv/bin/python bench/connect_cost.py [-n 1000] [--rounds 2] [--database postgres]
 
 The client runs under the bench environment's Python (aiohttp), as the load generator does.
 """
@@ -108,18 +108,24 @@ def measure(label: str, proto: str, url: str, pid: int, n: int, env: dict) -> li
     return [{"server": label, **json.loads(line)} for line in out.splitlines() if line.startswith("{")]
 
 
-def ours(n: int) -> list[dict]:
+def ours(n: int, database: str) -> list[dict]:
     import run
 
     creds, port = run.credentials(), run.free_port()
     folder = tempfile.mkdtemp(prefix="chat-connect-")
-    server = subprocess.Popen(run.SERVER_COMMAND, cwd=run.ROOT, env=run.server_env(creds, port, f"{folder}/bench.db"))
+    env = run.server_env(creds, port, f"{folder}/bench.db")
+    if database == "postgres":
+        from postgres_db import fresh_database_url
+
+        env["DATABASE_URL"] = fresh_database_url("connect")
+    server = subprocess.Popen(run.SERVER_COMMAND, cwd=run.ROOT, env=env)
     try:
         run.wait_ready(port, server)
         run.prepare_room(port, creds, n)
         worker = int(subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()[0])
         env = {**os.environ, **run.load_env(creds)}
-        return measure("chat-1w", "twiliochat", f"http://127.0.0.1:{port}", worker, n, env)
+        label = "chat-1w" if database == "sqlite" else "chat-1w-postgres"
+        return measure(label, "twiliochat", f"http://127.0.0.1:{port}", worker, n, env)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -148,6 +154,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=1000, help="sockets per pass")
     parser.add_argument("--rounds", type=int, default=2, help="alternating passes per server")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite", help="our server's backend")
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--proto", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -163,7 +170,7 @@ def main() -> None:
     )
     print("|---|---:|---:|---:|---:|---:|")
     for _ in range(args.rounds):
-        for row in ours(args.n) + node(args.n):
+        for row in ours(args.n, args.database) + node(args.n):
             print(
                 f"| {row['server']} | {row['concurrency']} | {row['wall_s']} | {row['server_ms_per_socket']}"
                 f" | {row['client_ms_per_socket']} | {row['server_switches_per_socket']} |",

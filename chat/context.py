@@ -51,7 +51,7 @@ class Chat:
         with self.store.write():
             services.ensure(self.store.db(), settings.account_sid, settings.service_sid)
         # Every WebSocket, read and written; commands on a pool that can grow to WEB_THREADS.
-        self.reactor = Reactor(Pool(settings.command_threads, settings.threads))
+        self.reactor = Reactor(Pool(settings.commands_at_once, settings.threads))
         self.admission = Admission(settings.max_sockets, settings.unauthenticated_per_address)
         self.hub = Hub(self._events_between, event_log.latest(db))
         self.channel_rate = ChannelRate(settings.channel_action_rate, settings.channel_action_burst)

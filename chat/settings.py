@@ -46,7 +46,7 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     workers: int = 1
     threads: int = 32
-    command_threads: int = 2
+    command_threads: int | None = None  # None: commands_at_once picks for the backend
     sqlite_synchronous: str = "NORMAL"
     send_queue_size: int = 2000
     max_frame_bytes: int = 65536
@@ -70,6 +70,16 @@ class Settings:
     def presence_stale_after(self) -> float:
         """Seconds without a heartbeat after which a process counts as dead (its users go offline)."""
         return self.presence_timeout if self.presence_timeout is not None else 3 * self.presence_heartbeat
+
+    @property
+    def commands_at_once(self) -> int:
+        """WebSocket commands run at once per process (bench/README.md, "What a connection
+        costs"). On SQLite one: a statement is a call into the process, and every thread more
+        only hands the interpreter back and forth. On PostgreSQL two: a command waiting for
+        the database's answer leaves the interpreter to another."""
+        if self.command_threads is not None:
+            return self.command_threads
+        return 2 if self.database_url else 1
 
 
 # name in the environment -> (field, parser). Parsers raise ValueError with what was expected.
