@@ -149,6 +149,14 @@ def test_presence_timings_default_to_a_timeout_of_three_heartbeats():
         settings.load({**GOOD, "PRESENCE_HEARTBEAT": "0"})
 
 
+def test_commands_at_once_default_to_the_backends_and_follow_command_threads():
+    postgres = {**GOOD, "DATABASE_URL": "postgresql://chat@db.example:5432/chat"}
+    assert settings.load(GOOD).commands_at_once == 1  # SQLite: a statement is a call into the process
+    assert settings.load(postgres).commands_at_once == 2  # a round trip leaves the interpreter to another
+    assert settings.load({**postgres, "COMMAND_THREADS": "6"}).commands_at_once == 6
+    assert settings.load({**GOOD, "COMMAND_THREADS": "3"}).commands_at_once == 3
+
+
 def test_identity_and_socket_settings_default_to_safe_values():
     loaded = settings.load(GOOD)
     assert not loaded.allow_client_identity and loaded.secret_key == ""
