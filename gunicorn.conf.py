@@ -1,8 +1,9 @@
 """gunicorn settings for `make serve` and the Procfile, read from the same env/.env as the app.
 
-The worker class is gthread: requests are served by a pool of threads, and keep-alive
-connections wait on gunicorn's poller. A WebSocket holds no thread: after its handshake the
-socket belongs to the app's reactor (chat/reactor.py). Several workers share events through
+The worker class is gthread's (chat/ws/worker.py: WebSocket upgrades are served on its accepting
+thread): requests are served by a pool of threads, and keep-alive connections wait on
+gunicorn's poller. A WebSocket holds no thread: after its handshake the socket belongs to the
+app's reactor (chat/ws/reactor.py). Several workers share events through
 Redis (`REDIS_URL`); without it each worker would be an island.
 """
 
@@ -39,7 +40,7 @@ if not _settings.secret_key:
     )
 
 bind = f"0.0.0.0:{_settings.port}"
-worker_class = "gthread"
+worker_class = "chat.ws.worker.Worker"
 workers = _settings.workers
 threads = _settings.threads
 worker_connections = 1000  # HTTP connections at once (keep-alive included; WebSockets not)
