@@ -24,13 +24,6 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process, all its threads."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def context_switches(pid: int) -> int:
     """Voluntary context switches (a thread waiting: for a lock, the interpreter, I/O) of all a
     process's living threads. Involuntary ones count other processes' load, not the server's."""
@@ -47,6 +40,7 @@ def context_switches(pid: int) -> int:
 # --- the client (bench environment) ---------------------------------------------------------
 async def connect_all(adapter, url: str, n: int, concurrency: int, pid: int) -> dict:
     import aiohttp
+    from run import cpu_seconds
 
     gate = asyncio.Semaphore(concurrency)
     sockets = []

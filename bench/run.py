@@ -48,6 +48,15 @@ def credentials() -> dict:
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process and its children (the gunicorn worker) so far."""
+    total = 0.0
+    for task in [pid] + [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]:
+        fields = open(f"/proc/{task}/stat").read().rpartition(")")[2].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -26,7 +26,18 @@ from urllib.parse import urlencode
 
 import aiohttp
 from chat_adapter import mint
-from run import ROOT, SERVER_COMMAND, basic_auth, credentials, free_port, load_env, prepare_room, server_env, wait_ready
+from run import (
+    ROOT,
+    SERVER_COMMAND,
+    basic_auth,
+    cpu_seconds,
+    credentials,
+    free_port,
+    load_env,
+    prepare_room,
+    server_env,
+    wait_ready,
+)
 
 ROOM_SIZE = 1000  # a channel's most members (Twilio's limit, and ours)
 
@@ -113,15 +124,6 @@ def stop_servers() -> None:
         if server.poll() is None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU of a process and its children (the gunicorn worker) so far."""
-    total = 0.0
-    for task in [pid] + [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]:
-        fields = open(f"/proc/{task}/stat").read().rpartition(")")[2].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 async def storm(args) -> dict:
