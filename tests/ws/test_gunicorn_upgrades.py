@@ -1,11 +1,13 @@
 """Under gunicorn (chat/ws/worker.py) a WebSocket upgrade is served on the thread that accepted
-the connection: sockets connect while every request thread is busy, and a refused upgrade is
-answered the same way, on a connection that then serves plain requests as before."""
+the connection: sockets connect while every request thread is busy, also when their upgrade
+arrives after the connection was accepted, and a refused upgrade is answered the same way, on a
+connection that then serves plain requests as before."""
 
 import base64
 import json
 import os
 import socket
+import time
 
 import websocket
 
@@ -28,12 +30,24 @@ def read_response(sock: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
+def upgrade_head(key: str) -> bytes:
+    return request_head(
+        "/ws", "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Version: 13", f"Sec-WebSocket-Key: {key}"
+    )
+
+
 def test_sockets_connect_while_every_request_thread_is_busy(gunicorn_factory):
     server = gunicorn_factory(workers=1, threads=1)
     # The one request thread reads a request whose head never ends (until this socket closes).
     stuck = socket.create_connection(("127.0.0.1", server.port))
     stuck.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    time.sleep(0.3)  # let the thread take it
     try:
+        # A client whose upgrade comes a moment after its connection was accepted.
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as late:
+            time.sleep(0.3)
+            late.sendall(upgrade_head(base64.b64encode(os.urandom(16)).decode()))
+            assert late.recv(65536).startswith(b"HTTP/1.1 101 ")
         ws = websocket.create_connection(server.ws_url, timeout=5)
         ws.send(json.dumps({"id": 1, "cmd": "hello", "args": {"token": server.token("alice")}}))
         reply = json.loads(ws.recv())
@@ -47,15 +61,7 @@ def test_a_refused_upgrade_is_answered_and_the_connection_serves_on(gunicorn_fac
     server = gunicorn_factory(workers=1)
     key = base64.b64encode(os.urandom(16)).decode()
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
-        sock.sendall(
-            request_head(
-                "/ws",
-                "Upgrade: websocket",
-                "Connection: Upgrade",
-                "Sec-WebSocket-Version: 12",
-                f"Sec-WebSocket-Key: {key}",
-            )
-        )
+        sock.sendall(upgrade_head(key).replace(b"Version: 13", b"Version: 12"))
         refused = read_response(sock)
         assert refused.startswith(b"HTTP/1.1 426 ")
         assert b"\r\nSec-WebSocket-Version: 13\r\n" in refused
