@@ -13,14 +13,13 @@ import socket
 import threading
 import time
 
-from wsproto.events import BytesMessage, CloseConnection, Ping, Pong, TextMessage
-
 from .. import metrics, tokens
 from ..bus import Listener
 from ..context import Chat
 from ..events import Event, dumps
 from . import commands
-from .outbound import OP_PING, OP_PONG, Outlet, close_frame, frame, text_frame
+from .inbound import Reader
+from .outbound import OP_CLOSE, OP_PING, OP_PONG, Outlet, close_frame, frame, text_frame
 from .pool import blocking
 from .reactor import Peer
 from .session import CLOSE_UNAUTHORIZED, Session
@@ -29,7 +28,6 @@ log = logging.getLogger(__name__)
 
 CLOSE_NORMAL = 1000
 CLOSE_POLICY = 1008  # no answer to our pings
-CLOSE_TOO_BIG = 1009  # a message over MAX_FRAME_BYTES
 CLOSE_SLOW_CONSUMER = 4008  # send queue overflowed
 UNSENDABLE_CODES = {1005, 1006, 1015}  # reported locally, never sent in a close frame
 REPLAY_WAIT = 10.0  # seconds a replayed frame may wait for room in the send queue
@@ -40,7 +38,7 @@ END = object()  # in a connection's inbox: the session is over
 
 
 class Connection(Session, Listener, Peer):
-    def __init__(self, chat: Chat, sock: socket.socket, parser, address: str = "", origin: str = ""):
+    def __init__(self, chat: Chat, sock: socket.socket, address: str = "", origin: str = ""):
         self.chat = chat
         self.sock = sock
         self.address = address  # the client's (PROXY_HOPS makes it the real one behind a proxy)
@@ -48,7 +46,7 @@ class Connection(Session, Listener, Peer):
         self._admitted = False  # counted by chat.admission until dropped
         self._unauthenticated = False  # counted as not having said hello yet
         self._hello_deadline = time.monotonic() + chat.settings.hello_timeout
-        self._parser = parser  # wsproto, past the handshake: parses what the client sends
+        self._reader = Reader(chat.settings.max_frame_bytes)  # what the client sends, into messages
         self.grant: tokens.Grant | None = None
         self.service_sid = chat.settings.service_sid
         self.identity = ""
@@ -63,8 +61,6 @@ class Connection(Session, Listener, Peer):
         self._inbox: collections.deque = collections.deque()
         self._busy = False
         self._ending = False
-        self._parts: list = []  # fragments of the message being received
-        self._parts_size = 0
         # Closing: both sides send a close frame, then the TCP connection is dropped.
         self._close_sent = False
         self._peer_closed = False
@@ -113,30 +109,20 @@ class Connection(Session, Listener, Peer):
             return
         if self._peer_closed:
             return  # nothing after the client's close frame counts
-        self._parser.receive_data(data)
-        for event in self._parser.events():
-            if isinstance(event, (TextMessage, BytesMessage)):
-                self._take_part(event)
-            elif isinstance(event, Ping):
-                self.outlet.write_urgent(frame(OP_PONG, event.payload))
-            elif isinstance(event, Pong):
+        for opcode, payload in self._reader.feed(data):
+            if opcode == OP_PING:
+                self.outlet.write_urgent(frame(OP_PONG, payload))
+            elif opcode == OP_PONG:
                 self._pong_received = True
-            elif isinstance(event, CloseConnection):
-                self._closed_by_client(event.code)
+            elif opcode == OP_CLOSE:
+                self._closed_by_client(payload)
                 return
-
-    def _take_part(self, event) -> None:
-        if self.close_code is not None:
-            return
-        self._parts.append(event.data)
-        self._parts_size += len(event.data)
-        if self._parts_size > self.chat.settings.max_frame_bytes:
-            self._parts = []
-            self.shut(CLOSE_TOO_BIG, "Message is too big")
-            return
-        if event.message_finished:
-            parts, self._parts, self._parts_size = self._parts, [], 0
-            self._enqueue(parts[0] if len(parts) == 1 else parts[0][:0].join(parts))
+            elif self.close_code is None:
+                self._enqueue(payload)
+        failed = self._reader.failed
+        if failed is not None and self.close_code is None:  # what came before the error counts, in order
+            log.info("closed a WebSocket from %s with %d: %s", self.address, failed.code, failed.reason)
+            self.shut(failed.code, failed.reason)
 
     def _closed_by_client(self, code: int) -> None:
         """Answer the client's close frame with its code, end the session, and drop the

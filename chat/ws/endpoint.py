@@ -4,7 +4,7 @@ The upgrade is answered here, in front of Flask, because it is most of what conn
 routing, the request context and a general-purpose handshake library took about half of the
 server's time while 1,000 clients connected (bench/README.md, "Connecting"). What is left is
 RFC 6455's handshake: check the request, answer 101 with the accept key, and hand the socket
-to the reactor. Frames are then parsed by wsproto.
+to the reactor. Frames are then read by chat/ws/inbound.py.
 """
 
 import base64
@@ -13,9 +13,6 @@ import json
 import os
 import socket
 from http import HTTPStatus
-
-from wsproto.connection import Connection as FrameParser
-from wsproto.connection import ConnectionType
 
 from ..errors import ChatError, bad_request, forbidden
 from .connection import Connection
@@ -58,7 +55,7 @@ class Upgrades:
         )
         sock = _take_socket(server_sock)
         address = environ.get("REMOTE_ADDR") or ""
-        Connection(self.chat, sock, FrameParser(ConnectionType.SERVER), address, own).open()
+        Connection(self.chat, sock, address, own).open()
         if "gunicorn.socket" in environ:
             raise StopIteration  # gunicorn's way to end a request that wrote its own response
         start_response("200 OK", [])  # written to the spare socket (_take_socket): nobody reads it

@@ -84,6 +84,21 @@ def test_oversized_frames_are_refused(server_factory, ws_factory):
     assert close_code(client) == 1009
 
 
+@pytest.mark.parametrize(
+    "frame, code",
+    [
+        (b"\x81\x02hi", 1002),  # not masked
+        (b"\x81\x82\x00\x00\x00\x00\xff\xfe", 1007),  # masked (with a zero key), not UTF-8
+    ],
+)
+def test_clients_that_break_the_framing_are_closed_with_its_code_and_others_go_on(server, ws_factory, frame, code):
+    rude, polite = ws_factory("mallory"), ws_factory("alice")
+    rude.call("channels.subscribed")  # what came before the bad frame was served
+    rude.ws.sock.sendall(frame)
+    assert close_code(rude) == code
+    assert polite.call("channels.subscribed") == []
+
+
 def handshake_status(url: str, origin: str) -> int:
     headers = {
         "Upgrade": "websocket",
