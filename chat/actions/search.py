@@ -6,6 +6,7 @@ import threading
 
 from ..context import Actor, Chat
 from ..errors import bad_request, forbidden
+from ..store import ERRORS
 from ..store import search as search_rows
 from . import channels, common
 
@@ -117,7 +118,7 @@ class Indexer:
             while not self._stop.wait(self.interval):
                 try:
                     self.step()
-                except self.chat.store.errors as error:  # busy past the timeout, disk full: next time
+                except ERRORS as error:  # busy past the timeout, disk full: next time
                     log.warning("Search index catch-up failed, trying again: %s", error)
         finally:
             self.chat.store.release()

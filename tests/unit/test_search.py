@@ -2,9 +2,11 @@
 message's own transaction, Latin and CJK substrings, short queries, search syntax taken as plain
 text, and only channels the reader may read at the time of the search. Both backends."""
 
+import sqlite3
 from dataclasses import replace
 
 import pytest
+from webhook_receiver import wait_until
 
 from chat.actions import channels, members, messages, search
 from chat.context import Actor, Chat
@@ -248,3 +250,26 @@ def test_pages_neither_skip_nor_repeat_across_the_window_and_the_index_below_it(
             assert pages(chat, service, "REPORT", page_size, window, reader="bob") == readable, (window, page_size)
             for query in ("t 1", "1"):  # a trigram (the GIN index below the window), none (read on)
                 assert pages(chat, service, query, page_size, window) == ["report 11", "report 10", "report 1"]
+
+
+def test_the_indexer_outlives_a_failed_catch_up_and_indexes_on_the_next(chat, service, monkeypatch, caplog):
+    catch_up, failures = search_rows.catch_up, []
+
+    def fails_once(db, name):
+        if name == "sqlite" and not failures:  # PostgreSQL indexes as it writes: nothing to catch up
+            failures.append(name)
+            raise sqlite3.OperationalError("database is locked")
+        return catch_up(db, name)
+
+    monkeypatch.setattr(search_rows, "catch_up", fails_once)
+    channels.create(chat, ACCOUNT, service, unique_name="general")
+    send(chat, service, "general", "after the storm")
+    indexer = search.Indexer(chat, interval=0.01)
+    indexer.start()
+    try:
+        wait_until(lambda: search_rows.queued(chat.store.db(), chat.store.name) == 0)
+    finally:
+        indexer.stop()
+    assert bodies(chat, ACCOUNT, service, "storm") == ["after the storm"]
+    if chat.store.name == "sqlite":
+        assert failures and "Search index catch-up failed, trying again: database is locked" in caplog.messages

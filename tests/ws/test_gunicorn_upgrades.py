@@ -1,7 +1,8 @@
 """Under gunicorn (chat/ws/worker.py) a WebSocket upgrade is served on the thread that accepted
 the connection: sockets connect while every request thread is busy, also when their upgrade
-arrives after the connection was accepted, and a refused upgrade is answered the same way, on a
-connection that then serves plain requests as before."""
+arrives after the connection was accepted. A refused upgrade gets Twilio's error shape: closing the
+connection when its head was read on the quick path (a plain upgrade), kept alive for further
+requests when gunicorn's parser read it (fields gunicorn interprets, here a proxy's scheme)."""
 
 import base64
 import json
@@ -9,7 +10,9 @@ import os
 import socket
 import time
 
+import pytest
 import websocket
+from ws_client import WsClient, close_code
 
 
 def request_head(path: str, *fields: str) -> bytes:
@@ -57,14 +60,52 @@ def test_sockets_connect_while_every_request_thread_is_busy(gunicorn_factory):
         stuck.close()
 
 
-def test_a_refused_upgrade_is_answered_and_the_connection_serves_on(gunicorn_factory):
-    server = gunicorn_factory(workers=1)
+def refused(sock: socket.socket, *extra: str) -> bytes:
     key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        upgrade_head(key).replace(b"Version: 13", b"Version: 12")[:-2]
+        + "".join(f"{f}\r\n" for f in extra).encode()
+        + b"\r\n"
+    )
+    answer = read_response(sock)
+    assert answer.startswith(b"HTTP/1.1 426 ")
+    assert b"\r\nSec-WebSocket-Version: 13\r\n" in answer
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["code"] == 20001
+    return answer
+
+
+def test_a_refused_plain_upgrade_is_answered_and_the_connection_closed(gunicorn_factory):
+    server = gunicorn_factory(workers=1)
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
-        sock.sendall(upgrade_head(key).replace(b"Version: 13", b"Version: 12"))
-        refused = read_response(sock)
-        assert refused.startswith(b"HTTP/1.1 426 ")
-        assert b"\r\nSec-WebSocket-Version: 13\r\n" in refused
-        assert json.loads(refused.partition(b"\r\n\r\n")[2])["code"] == 20001
+        assert b"\r\nConnection: close\r\n" in refused(sock)
+        assert sock.recv(1) == b""
+
+
+def test_a_refused_upgrade_read_by_gunicorn_keeps_the_connection_for_more_requests(gunicorn_factory):
+    server = gunicorn_factory(workers=1)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        refused(sock, "X-Forwarded-Proto: https")
         sock.sendall(request_head("/openapi.json"))  # the same connection, kept alive
         assert read_response(sock).startswith(b"HTTP/1.1 200 ")
+
+
+def test_a_plain_upgrade_brings_the_app_its_address_origin_and_proxy_fields(gunicorn_factory):
+    """Read on the quick path, the head still reaches the app whole: the origin check, and the
+    client's address from X-Forwarded-For behind PROXY_HOPS (here capped at one socket waiting
+    for hello per address)."""
+    server = gunicorn_factory(workers=1, PROXY_HOPS="1", UNAUTHENTICATED_SOCKETS_PER_ADDRESS="1")
+    with pytest.raises(websocket.WebSocketBadStatusException) as foreign:
+        websocket.create_connection(server.ws_url, timeout=5, origin="https://evil.example")
+    assert foreign.value.status_code == 403
+
+    def from_address(address: str) -> WsClient:
+        return WsClient(server.ws_url + "?v=1", header=[f"X-Forwarded-For: {address}"])
+
+    waiting, again, other = (from_address(a) for a in ("203.0.113.7", "203.0.113.7", "198.51.100.9"))
+    try:
+        assert close_code(again) == 4029  # the same client address: refused
+        assert other.call("hello", token=server.token("bob"))["identity"] == "bob"
+        assert waiting.call("hello", token=server.token("alice"))["identity"] == "alice"
+    finally:
+        for client in (waiting, again, other):
+            client.close()
