@@ -3,9 +3,17 @@
 The format is Twilio's (header cty `twilio-fpa;v=1`, HS256 with the API key secret, iss = API
 key SID, sub = account SID, grants.identity + grants.chat), so tokens minted by twilio-python's
 AccessToken with the same credentials are accepted too, including the legacy `ip_messaging` grant.
+
+pyjwt mints them. Verifying is done here: HS256 is the only algorithm accepted, so checking a
+token is a base64 decode, one HMAC and two small JSON documents, about a quarter of what pyjwt's
+general decoder spends, on the path every connecting socket takes.
 """
 
+import base64
+import binascii
+import hashlib
 import hmac
+import json
 import time
 from dataclasses import dataclass
 
@@ -55,31 +63,37 @@ def _is_our_key(settings: Settings, issuer) -> bool:
     return isinstance(issuer, str) and hmac.compare_digest(issuer.encode(), settings.api_key.encode())
 
 
-def _signature_refusal(settings: Settings, token: str) -> str:
-    """Why a signature does not match: a token minted for another API key says so."""
-    claims = jwt.decode(token, options={"verify_signature": False})
-    return "signature does not match" if _is_our_key(settings, claims.get("iss")) else "unknown API key"
+def _base64url(part: str) -> bytes:
+    return base64.b64decode(part + "=" * (-len(part) % 4), altchars=b"-_", validate=True)
+
+
+def _claims(settings: Settings, token: str) -> dict:
+    """The claims of a compact HS256 JWS signed with our API secret (any other is refused)."""
+    try:
+        header_part, payload_part, signature_part = token.split(".")
+        header, claims = json.loads(_base64url(header_part)), json.loads(_base64url(payload_part))
+        signature, signed = _base64url(signature_part), f"{header_part}.{payload_part}".encode("ascii")
+    except (ValueError, binascii.Error, RecursionError):  # json's and ascii's errors are ValueErrors
+        raise _invalid("malformed") from None
+    if not (isinstance(header, dict) and isinstance(claims, dict)):
+        raise _invalid("malformed")
+    if header.get("alg") != "HS256":
+        raise _invalid("unsupported algorithm")
+    expected = hmac.new(settings.api_secret.encode(), signed, hashlib.sha256).digest()
+    if not hmac.compare_digest(signature, expected):
+        # A token minted for another API key says so.
+        raise _invalid("signature does not match" if _is_our_key(settings, claims.get("iss")) else "unknown API key")
+    for name in ("exp", "iss", "sub"):
+        if name not in claims:
+            raise _invalid(f'Token is missing the "{name}" claim')
+    return claims
 
 
 def verify(settings: Settings, token: str, now: float | None = None) -> Grant:
     """Return the token's grant, or raise ChatError 20101 (invalid) / 20104 (expired) / 20157."""
     if not isinstance(token, str) or not token:
         raise _invalid("no token")
-    try:  # one decode: the header and claims, signature checked (the common case is a good token)
-        claims = jwt.decode_complete(
-            token,
-            settings.api_secret,
-            algorithms=["HS256"],
-            options={"require": ["exp", "iss", "sub"], "verify_exp": False, "verify_nbf": False},
-        )["payload"]
-    except jwt.InvalidAlgorithmError:
-        raise _invalid("unsupported algorithm") from None
-    except jwt.InvalidSignatureError:
-        raise _invalid(_signature_refusal(settings, token)) from None
-    except (jwt.DecodeError, jwt.InvalidKeyError):
-        raise _invalid("malformed") from None
-    except jwt.PyJWTError as exc:
-        raise _invalid(str(exc)) from None
+    claims = _claims(settings, token)
     if not _is_our_key(settings, claims.get("iss")):
         raise _invalid("unknown API key")
     moment = time.time() if now is None else now

@@ -1,5 +1,8 @@
 """Access tokens: ours are Twilio's format; twilio-python's are accepted; every bad one refused."""
 
+import base64
+import hashlib
+import hmac
 import time
 from dataclasses import replace
 
@@ -113,3 +116,36 @@ def test_lifetime_over_24_hours_is_refused_with_20157(settings):
     now = int(time.time())
     assert refused(settings, sign(settings, claims_for(settings, exp=now + 2 * 86400))) == 20157
     assert tokens.mint(replace(settings, token_ttl=86400), "alice")  # exactly 24 h is fine
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    "header, payload, message",
+    [
+        (b'{"alg":"HS256"}', b"[]", "malformed"),  # claims must be an object
+        (b'{"alg":"HS256"}', b"[" * 100_000, "malformed"),  # nested past the parser's depth
+        (b'{"alg":"HS256"}', b"\xff", "malformed"),
+        (b"{}", b"{}", "unsupported algorithm"),
+        (b'{"alg":"HS256"}', b'{"iss":"SK1","sub":"AC1"}', 'Token is missing the "exp" claim'),
+    ],
+)
+def test_malformed_tokens_get_20101_and_say_why(settings, header, payload, message):
+    signed = f"{b64(header)}.{b64(payload)}"
+    signature = b64(hmac.new(settings.api_secret.encode(), signed.encode(), hashlib.sha256).digest())
+    with pytest.raises(ChatError) as caught:
+        tokens.verify(settings, f"{signed}.{signature}")
+    assert (caught.value.code, caught.value.message) == (20101, f"Invalid Access Token: {message}")
+
+
+def test_tokens_with_extra_segments_or_characters_outside_base64url_are_malformed(settings):
+    good = tokens.mint(settings, "alice")
+    for bad in (good + ".x", good.replace(".", "!.", 1), "é" + good, good[:-2] + "+/"):
+        with pytest.raises(ChatError) as caught:
+            tokens.verify(settings, bad)
+        assert caught.value.message in (
+            "Invalid Access Token: malformed",
+            "Invalid Access Token: signature does not match",
+        )
