@@ -18,6 +18,7 @@ from ..errors import ChatError, bad_request, forbidden
 from .connection import Connection
 
 PATH = "/ws"
+TAKE_SOCKET = "chat.take_socket"  # environ key: a callable giving the app the connection's socket for good
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455, section 1.3
 
 
@@ -53,7 +54,10 @@ class Upgrades:
             b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             b"Sec-WebSocket-Accept: " + accept.encode() + b"\r\n\r\n"
         )
-        sock = _take_socket(server_sock)
+        # A server that can let go of the connection says so (chat/ws/worker.py); from any other
+        # the socket is taken from under it.
+        take = environ.get(TAKE_SOCKET)
+        sock = take() if take is not None else _take_socket(server_sock)
         address = environ.get("REMOTE_ADDR") or ""
         Connection(self.chat, sock, address, own).open()
         if "gunicorn.socket" in environ:

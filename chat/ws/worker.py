@@ -28,7 +28,7 @@ from http import HTTPStatus
 from gunicorn.http.wsgi import base_environ
 from gunicorn.workers.gthread import DEFAULT_WORKER_DATA_TIMEOUT, ThreadWorker
 
-from .endpoint import PATH
+from .endpoint import PATH, TAKE_SOCKET
 
 UPGRADE = (f"GET {PATH} ".encode(), f"GET {PATH}?".encode())
 HEAD_MAX = 8192  # bytes of a request head looked at; a longer head goes to a request thread
@@ -94,10 +94,19 @@ class Worker(ThreadWorker):
                 "SERVER_PORT": str(conn.server[1]),
             }
         )
+        taken = []
+
+        def take_socket() -> socket.socket:  # gunicorn forgets the connection; the socket is the app's
+            sock = conn.sock
+            taken.append(socket.socket(sock.family, sock.type, sock.proto, fileno=sock.detach()))
+            taken[0].setblocking(False)
+            return taken[0]
+
+        environ[TAKE_SOCKET] = take_socket
         answer = []
         try:
             body = self.wsgi(environ, lambda status, headers, exc_info=None: answer.extend((status, headers)))
-        except StopIteration:  # the app took the socket (chat/ws/endpoint.py)
+        except StopIteration:  # the app is done with the request (chat/ws/endpoint.py)
             pass
         except Exception:
             self.log.exception("Error handling a WebSocket upgrade")
@@ -108,7 +117,10 @@ class Worker(ThreadWorker):
                 conn.sock.sendall("\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + b"".join(body))
             except OSError:
                 pass
-        self.done(conn, False)
+        if taken:
+            self.nr_conns -= 1  # as finish_request counts a closed connection
+        else:
+            self.done(conn, False)
         return True
 
     def done(self, conn, keep: bool) -> None:

@@ -12,6 +12,7 @@ import time
 
 import pytest
 import websocket
+from webhook_receiver import wait_until
 from ws_client import WsClient, close_code
 
 
@@ -109,3 +110,23 @@ def test_a_plain_upgrade_brings_the_app_its_address_origin_and_proxy_fields(guni
     finally:
         for client in (waiting, again, other):
             client.close()
+
+
+def test_sockets_that_come_and_go_leave_no_descriptor_behind(gunicorn_factory):
+    server = gunicorn_factory(workers=1)
+    (worker,) = server.worker_pids()
+
+    def descriptors() -> int:
+        return len(os.listdir(f"/proc/{worker}/fd"))
+
+    def come_and_go(count: int) -> None:
+        clients = [WsClient(server.ws_url) for _ in range(count)]
+        for number, client in enumerate(clients):
+            client.call("hello", token=server.token(f"user{number}"))
+        for client in clients:
+            client.close()
+
+    come_and_go(5)  # the worker's threads and database connections, opened once
+    before = descriptors()  # (give or take the last of those 5 sockets: 50 left open would show)
+    come_and_go(50)
+    wait_until(lambda: descriptors() <= before, message=f"{descriptors()} descriptors, {before} before")
