@@ -82,6 +82,9 @@ class Chat:
 
         self.presence = Presence(self)
         self.presence.start()
+        from .ws.arrivals import Arrivals  # here: it imports chat.actions, which imports this module
+
+        self.arrivals = Arrivals(self)
         # SQLite's search index catches up with new messages in the background (issue 15).
         from .actions.search import Indexer
 

@@ -26,14 +26,22 @@ UserKey = tuple[str, str]  # (service_sid, identity)
 def connected(chat: Chat, service_sid: str, identity: str) -> dict:
     """Count a socket of `identity`, creating the user on first sight; the user goes online when
     it is their first socket in any process. Returns the user as a single fetch shows it now."""
-    return _count(chat, service_sid, identity, +1) or users.serialize(
-        chat, users.ensure(chat, service_sid, identity), single=True
-    )
+    return connected_all(chat, [(service_sid, identity)])[0]
+
+
+def connected_all(chat: Chat, keys: list["UserKey"]) -> list[dict]:
+    """`connected` for several sockets (service_sid, identity) in one transaction: sockets that
+    connect at once share its COMMIT (chat/ws/arrivals.py)."""
+    views = _count(chat, [(key, +1) for key in keys])
+    return [
+        view or users.serialize(chat, users.ensure(chat, *key), single=True)
+        for key, view in zip(keys, views, strict=True)
+    ]
 
 
 def disconnected(chat: Chat, service_sid: str, identity: str) -> None:
     """Uncount a socket; the user goes offline when no live process holds one any more."""
-    _count(chat, service_sid, identity, -1)
+    _count(chat, [((service_sid, identity), -1)])
 
 
 class Presence:
@@ -106,36 +114,47 @@ class Presence:
                 self.chat.store.release()
 
 
-def _count(chat: Chat, service_sid: str, identity: str, step: int) -> dict | None:
-    """Once the socket counts: the user as a single fetch shows it, when `step` adds a socket
-    (None when it removes one, or if the database could not be written)."""
-    key = (service_sid, identity)
+def _count(chat: Chat, changes: list[tuple["UserKey", int]]) -> list[dict | None]:
+    """Once the sockets count (`changes`: +1 or -1 socket of a user each): for each that adds a
+    socket, the user as a single fetch shows it (None for one that removes a socket, and for all
+    if the database could not be written)."""
     state = chat.presence
-    counted = False
+    counted = 0
     try:
         with chat.write() as tx:
             tx.keeps_rows = True  # presence writes no service or channel: the batch's rows stay as they are
-            service_row = common.batch_service(chat, tx, service_sid)
-            user = common.ensure_user(chat, tx, service_row, identity) if step > 0 else None
-            count = state.step(key, step)
-            counted = True
-            if state.closed:
-                return user and users.serialize(chat, user, single=True, service_row=service_row)
-            keys = {key}
-            if not presence_rows.set_count(tx.db, state.process_id, service_sid, identity, count) or state.resync:
-                state.resync = False  # a failed COMMIT sets it again
-                keys |= _register(chat, tx.db)
-            views = _settle(chat, tx, keys, {service_sid: service_row}, {key: user} if user else {})
-            if user is None:
-                return None
-            return views.get(key) or users.serialize(chat, user, single=True, service_row=service_row)
+            services: dict[str, dict] = {}
+            known: dict[UserKey, dict] = {}
+            rows: list[dict | None] = []
+            keys: set[UserKey] = set()
+            for key, step in changes:
+                service_sid, identity = key
+                if service_sid not in services:
+                    services[service_sid] = common.batch_service(chat, tx, service_sid)
+                user = common.ensure_user(chat, tx, services[service_sid], identity) if step > 0 else None
+                rows.append(user)
+                count = state.step(key, step)
+                counted += 1
+                if state.closed:
+                    continue
+                if user is not None:
+                    known[key] = user
+                keys.add(key)
+                if not presence_rows.set_count(tx.db, state.process_id, service_sid, identity, count) or state.resync:
+                    state.resync = False  # a failed COMMIT sets it again
+                    keys |= _register(chat, tx.db)
+            views = {} if state.closed else _settle(chat, tx, keys, services, known)
+            return [
+                user and (views.get(key) or users.serialize(chat, user, single=True, service_row=services[key[0]]))
+                for (key, _), user in zip(changes, rows, strict=True)
+            ]
     except ERRORS:
-        # The socket still counts in memory; the next heartbeat writes it.
-        if not counted:
+        # The sockets still count in memory; the next heartbeat writes them.
+        for key, step in changes[counted:]:
             state.step(key, step)
         state.resync = True
-        log.exception("presence: could not record a socket of %s; the next heartbeat will", identity)
-        return None
+        log.exception("presence: could not record %d socket change(s); the next heartbeat will", len(changes))
+        return [None] * len(changes)
 
 
 def _beat(chat: Chat, first: bool = False) -> None:

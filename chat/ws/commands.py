@@ -69,21 +69,12 @@ def channel_view(chat: Chat, row: dict, identity: str) -> dict:
 
 
 # --- session ------------------------------------------------------------------------------
-def connect(conn) -> dict:
-    return presence.connected(conn.chat, conn.service_sid, conn.identity)  # online now
-
-
 def disconnect(conn) -> None:
     presence.disconnected(conn.chat, conn.service_sid, conn.identity)
 
 
 def subscribed_channels(chat: Chat, identity: str) -> list[dict]:
     return channels.of_identity(chat, chat.settings.service_sid, identity)
-
-
-@command("hello")
-def hello(conn, args):
-    return conn.hello(args)
 
 
 @command("token.update")

@@ -60,6 +60,8 @@ class Connection(Session, Listener, Peer):
         # Commands wait here for the pool, in arrival order; one pool thread at a time works them.
         self._inbox: collections.deque = collections.deque()
         self._busy = False
+        self._counting = False  # a hello waits for its socket to count (arrivals.py); the commands after it too
+        self._parked = False  # _work left while it waits: `_go_on` starts it again
         self._ending = False
         # Closing: both sides send a close frame, then the TCP connection is dropped.
         self._close_sent = False
@@ -224,10 +226,23 @@ class Connection(Session, Listener, Peer):
                         self._finish()
                     elif self.close_code is None:
                         self.handle(item)
+                        with self._lock:
+                            if self._counting:
+                                self._parked = True  # (_busy stays set: nothing else runs this inbox)
+                                return
                 except Exception:
                     log.exception("a WebSocket session failed")
         finally:
             self.chat.store.release()  # an idle socket holds no database connection
+
+    def _go_on(self) -> None:
+        """After hello's socket counts: run the commands received meanwhile (unless `_work` has
+        not left yet, and goes on by itself)."""
+        with self._lock:
+            self._counting = False
+            parked, self._parked = self._parked, False
+        if parked:
+            self.chat.reactor.submit(self._work)
 
     def _finish(self) -> None:
         if self.grant is not None:
