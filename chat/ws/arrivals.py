@@ -36,12 +36,13 @@ class Arrivals:
         with self._lock:
             waiting, self._waiting = self._waiting, []
         try:
-            users = presence.connected_all(self.chat, [key for key, _ in waiting])
-        except Exception as error:  # the database is away: every hello waiting fails alike
-            for _, then in waiting:
-                then(None, error)
-            return
+            try:
+                users = presence.connected_all(self.chat, [key for key, _ in waiting])
+            except Exception as error:  # the database is away: every hello waiting fails alike
+                for _, then in waiting:
+                    then(None, error)
+                return
+            for (_, then), user in zip(waiting, users, strict=True):
+                then(user, None)
         finally:
-            self.chat.store.release()
-        for (_, then), user in zip(waiting, users, strict=True):
-            then(user, None)
+            self.chat.store.release()  # after the hellos' own reads too (their hub lists, replays)
