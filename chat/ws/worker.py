@@ -94,13 +94,14 @@ class Worker(ThreadWorker):
                 "SERVER_PORT": str(conn.server[1]),
             }
         )
-        taken = []
+        taken = False
 
         def take_socket() -> socket.socket:  # gunicorn forgets the connection; the socket is the app's
-            sock = conn.sock
-            taken.append(socket.socket(sock.family, sock.type, sock.proto, fileno=sock.detach()))
-            taken[0].setblocking(False)
-            return taken[0]
+            nonlocal taken
+            sock, taken = conn.sock, True
+            ours = socket.socket(sock.family, sock.type, sock.proto, fileno=sock.detach())
+            ours.setblocking(False)
+            return ours
 
         environ[TAKE_SOCKET] = take_socket
         answer = []
