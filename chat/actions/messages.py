@@ -109,7 +109,7 @@ def send(
     # round trip on PostgreSQL, none for a batch's next send to the channel); every check after
     # that raises, so the body's rollback gives the index back.
     try:
-        with chat.write() as tx:
+        with chat.write(carries=True) as tx:
             tx.keeps_rows = True  # the service's and channel's rows serve the batch's next sends
             stamp = date_created or now_iso()
             opened = message_rows.open_send(tx, service_sid, channel_key, stamp)
@@ -129,7 +129,7 @@ def send(
         body = common.text(changed.get("body", body), "Body", MAX_BODY)
         attrs = common.attributes(changed.get("attributes", attrs))
         author = common.text(changed.get("author", author), "From") or author
-    with chat.write() as tx:
+    with chat.write(carries=True) as tx:
         row = write(tx, service_row, channel_row, media, None)
     return row
 

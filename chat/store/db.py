@@ -61,11 +61,16 @@ class Store:
         self.backend.migrate()
 
     @contextmanager
-    def write(self, after_commit: Callable[[list], None] | None = None) -> Iterator["Tx"]:
+    def write(self, after_commit: Callable[[list], None] | None = None, carries: bool = False) -> Iterator["Tx"]:
         """A write, committed with those of other threads (see the class). `tx.events` collected
         inside are passed to `after_commit` only once the COMMIT succeeded. If the body raises,
         its changes alone are rolled back and nothing of it is published. If the COMMIT fails,
-        every body of the batch fails with it."""
+        every body of the batch fails with it.
+
+        A body that `carries` leaves the statements it queued last for the batch's next round
+        trip (on PostgreSQL: a send's inserts, whose checks all passed) instead of sending them
+        when it ends, so the sends of a batch share round trips. Should one of those statements
+        still fail, the whole batch fails, as when the COMMIT fails."""
         if getattr(self._local, "writing", False):
             raise RuntimeError("a write inside a write would wait for itself")
         with self._count:
@@ -91,6 +96,8 @@ class Store:
         first, batch.used = not batch.used, True
         self._local.writing = True
         try:
+            if not carries:
+                db.send_carried()  # so that this body's errors are its own
             if not first:
                 db.later("SAVEPOINT body")
             db.mark()
@@ -99,16 +106,21 @@ class Store:
             # goes with its COMMIT (a round trip fewer): if it fails, so does the COMMIT, and
             # the whole transaction was this body's.
             lone = first and not self._waiting
-            if not lone:
+            if carries:
+                db.carry()
+            elif not lone:
                 db.flush()
-        except BaseException:
+        except BaseException as failure:
             self._local.writing = False
             batch.forget_rows(tx, failed=True)
-            try:
-                db.forget()  # the body's statements not sent yet: they would be rolled back
-                db.execute("ROLLBACK" if first else "ROLLBACK TO body")
-            except BaseException as error:  # the whole transaction ended (I/O error, disk full, connection lost)
-                batch.error = error
+            if isinstance(failure, CommitError):  # ended bodies' statements failed: the transaction is lost
+                batch.error = failure
+            else:
+                try:
+                    db.forget()  # the body's statements not sent yet: they would be rolled back
+                    db.execute("ROLLBACK" if first else "ROLLBACK TO body")
+                except BaseException as error:  # the whole transaction ended (I/O error, disk full, connection lost)
+                    batch.error = error
             if first and batch.error is None:
                 self._batch = None  # nothing else was in it: the next writer begins anew
                 batch.done.set()

@@ -21,6 +21,7 @@ from psycopg.adapt import AdaptersMap, Dumper, Loader
 from psycopg.pq import TransactionStatus
 
 from . import dialect, schema
+from .db import CommitError
 
 log = logging.getLogger(__name__)
 
@@ -82,16 +83,18 @@ class Database:
 
     Each statement is a round trip to the server, so those whose results nobody waits for can be
     queued (`later`) and sent with the next statement that is waited for, and several statements
-    can go in one round trip (`together`), through psycopg's pipeline mode. chat/store/sqlite.py
+    can go in one round trip (`together`), through psycopg's pipeline mode. A write body that
+    ends may leave what it queued for the batch's next round trip (`carry`). chat/store/sqlite.py
     runs the same calls at once (see chat/store/dialect.py)."""
 
-    __slots__ = ("conn", "_later", "_mark")
+    __slots__ = ("conn", "_later", "_mark", "_carried")
     writes_in_with = True  # a data-modifying WITH (chat/store/dialect.py)
 
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
         self._later: list[tuple[str, object, Callable | None]] = []  # queued: statement, params, then
         self._mark = 0  # the first `_mark` of them are the write's opening (`forget` keeps them)
+        self._carried = 0  # the first `_carried` of them are ended bodies' (`carry`)
 
     def execute(self, sql: str, params=None) -> psycopg.Cursor:
         if self._later:
@@ -107,14 +110,21 @@ class Database:
 
     def together(self, statements: list[tuple[str, object]]) -> list[psycopg.Cursor]:
         """The queued statements and these, in one round trip; a cursor for each of these. The
-        first that fails raises (and the rest are not run)."""
-        queued, self._later, self._mark = self._later, [], 0
+        first that fails raises (and the rest are not run); CommitError if ended bodies' statements
+        went too, as the failure is then not the caller's alone."""
+        queued, carried = self._later, self._carried
+        self._later, self._mark, self._carried = [], 0, 0
         conn = self.conn
-        with conn.pipeline():
-            cursors = [
-                conn.execute(dialect.postgres(sql), params) if params else conn.execute(sql)
-                for sql, params, *_then in (*queued, *statements)
-            ]
+        try:
+            with conn.pipeline():
+                cursors = [
+                    conn.execute(dialect.postgres(sql), params) if params else conn.execute(sql)
+                    for sql, params, *_then in (*queued, *statements)
+                ]
+        except psycopg.Error as error:
+            if carried:
+                raise CommitError("a statement of an earlier write in this transaction failed") from error
+            raise
         for (_sql, _params, then), cursor in zip(queued, cursors, strict=False):
             if then is not None:
                 then(cursor)
@@ -122,6 +132,16 @@ class Database:
 
     def flush(self) -> None:
         if self._later:
+            self.together([])
+
+    def carry(self) -> None:
+        """What is queued now belongs to write bodies that ended: it goes with the next round
+        trip, whoever makes it, and if it fails the whole transaction fails (CommitError)."""
+        self._carried = len(self._later)
+
+    def send_carried(self) -> None:
+        """Send what ended bodies left (before a body whose own errors must be told apart)."""
+        if self._carried:
             self.together([])
 
     def mark(self) -> None:

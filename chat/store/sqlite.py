@@ -33,6 +33,12 @@ class Database(sqlite_utils.Database):
     def mark(self) -> None:
         pass
 
+    def carry(self) -> None:
+        pass
+
+    def send_carried(self) -> None:
+        pass
+
     def forget(self) -> None:
         pass
 

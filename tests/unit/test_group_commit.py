@@ -282,3 +282,57 @@ def test_a_lone_write_whose_last_statement_fails_changes_nothing_and_publishes_n
     # nothing was kept, and the writer is usable again
     assert messages.send(chat, ACCOUNT, sid, room, body="after")["idx"] == 0
     assert _indexes(chat, room) == [0] and [event.type for event in watcher.events] == ["messageAdded"]
+
+
+# A send's inserts, once its checks passed, wait for the batch's next round trip (Store.write,
+# `carries`): on PostgreSQL a batch of sends then shares round trips. SQLite runs each statement
+# at once, so nothing waits there.
+
+
+def test_a_carried_statement_that_fails_fails_its_batch_and_the_writer_goes_on(chat, settings):
+    sid = settings.service_sid
+    room = channels.create(chat, ACCOUNT, sid, unique_name="room")["sid"]
+    watcher = _watch(chat, [room])
+
+    def carry_a_broken_statement() -> None:
+        with chat.store.write(carries=True) as tx:
+            tx.db.later("UPDATE channels SET service_sid = NULL WHERE sid = ?", [room])  # NOT NULL
+
+    send = lambda: messages.send(chat, ACCOUNT, sid, room, body="hi")  # noqa: E731
+    holder, go, errors = _hold_the_writer(chat, lambda tx: None)
+    writers, results = _queue(chat, [send, carry_a_broken_statement, send])
+    go.set()
+    _join([holder, *writers])
+
+    if chat.store.name == "sqlite":  # the statement failed at once, in its own body
+        assert errors == [] and results[1] is not None and not isinstance(results[1], CommitError)
+        assert [result["idx"] for result in (results[0], results[2])] == [0, 1] and _indexes(chat, room) == [0, 1]
+    else:  # it failed in the batch's next round trip: nobody in the batch is acknowledged
+        assert len(errors) == 1 and isinstance(errors[0], CommitError)
+        assert all(isinstance(result, CommitError) for result in results), results
+        assert _indexes(chat, room) == [] and watcher.events == []
+    # the writer is usable again, and the channel's next index is the next after the committed ones
+    expected = len(_indexes(chat, room))
+    assert messages.send(chat, ACCOUNT, sid, room, body="after")["idx"] == expected
+    assert _indexes(chat, room) == list(range(expected + 1))
+
+
+def test_a_write_after_carried_sends_fails_alone_on_its_own_statement(chat, settings):
+    sid = settings.service_sid
+    room = channels.create(chat, ACCOUNT, sid, unique_name="room")["sid"]
+    watcher = _watch(chat, [room])
+
+    def break_a_constraint() -> None:  # not a send: its error must be its own
+        with chat.store.write() as tx:
+            tx.db.execute("UPDATE channels SET service_sid = NULL WHERE sid = ?", [room])
+
+    send = lambda: messages.send(chat, ACCOUNT, sid, room, body="hi")  # noqa: E731
+    holder, go, errors = _hold_the_writer(chat, lambda tx: None)
+    writers, results = _queue(chat, [send, send, break_a_constraint, send])
+    go.set()
+    _join([holder, *writers])
+
+    assert errors == []
+    assert isinstance(results[2], Exception) and not isinstance(results[2], CommitError), results[2]
+    assert sorted(results[n]["idx"] for n in (0, 1, 3)) == [0, 1, 2] == _indexes(chat, room)
+    assert len([event for event in watcher.events if event.type == "messageAdded"]) == 3
