@@ -92,15 +92,14 @@ class Store:
         # The transaction's first body needs no savepoint: if it fails, the whole transaction goes.
         # (Each statement is a round trip on PostgreSQL; a lone writer saves two per write.) The
         # savepoints of later bodies are never released: COMMIT ends them all. BEGIN and SAVEPOINT
-        # are queued (`later`): on PostgreSQL they go with the body's first statement.
+        # are queued (`later`): on PostgreSQL they go with the body's first statement, and a
+        # body that carries and sent nothing drops its savepoint when it ends.
         first, batch.used = not batch.used, True
         self._local.writing = True
         try:
             if not carries:
                 db.send_carried()  # so that this body's errors are its own
-            if not first:
-                db.later("SAVEPOINT body")
-            db.mark()
+            db.open_body(savepoint=not first)
             yield tx
             # What the body queued is sent now, so that a failure is its own; but a lone body's
             # goes with its COMMIT (a round trip fewer): if it fails, so does the COMMIT, and

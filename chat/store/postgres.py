@@ -87,14 +87,15 @@ class Database:
     ends may leave what it queued for the batch's next round trip (`carry`). chat/store/sqlite.py
     runs the same calls at once (see chat/store/dialect.py)."""
 
-    __slots__ = ("conn", "_later", "_mark", "_carried")
+    __slots__ = ("conn", "_later", "_mark", "_carried", "_savepoint")
     writes_in_with = True  # a data-modifying WITH (chat/store/dialect.py)
 
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
         self._later: list[tuple[str, object, Callable | None]] = []  # queued: statement, params, then
-        self._mark = 0  # the first `_mark` of them are the write's opening (`forget` keeps them)
+        self._mark = 0  # the first `_mark` of them came before the write body (`forget` keeps them)
         self._carried = 0  # the first `_carried` of them are ended bodies' (`carry`)
+        self._savepoint = -1  # where the body's SAVEPOINT waits in them, until it is sent
 
     def execute(self, sql: str, params=None) -> psycopg.Cursor:
         if self._later:
@@ -113,7 +114,7 @@ class Database:
         first that fails raises (and the rest are not run); CommitError if ended bodies' statements
         went too, as the failure is then not the caller's alone."""
         queued, carried = self._later, self._carried
-        self._later, self._mark, self._carried = [], 0, 0
+        self._later, self._mark, self._carried, self._savepoint = [], 0, 0, -1
         conn = self.conn
         try:
             with conn.pipeline():
@@ -136,7 +137,11 @@ class Database:
 
     def carry(self) -> None:
         """What is queued now belongs to write bodies that ended: it goes with the next round
-        trip, whoever makes it, and if it fails the whole transaction fails (CommitError)."""
+        trip, whoever makes it, and if it fails the whole transaction fails (CommitError). So the
+        body's SAVEPOINT, if not sent yet, is not needed: nothing will roll back to it."""
+        if self._savepoint >= 0:
+            del self._later[self._savepoint]
+            self._savepoint = -1
         self._carried = len(self._later)
 
     def send_carried(self) -> None:
@@ -144,8 +149,12 @@ class Database:
         if self._carried:
             self.together([])
 
-    def mark(self) -> None:
-        """What is queued now is the opening of a write body (BEGIN, a SAVEPOINT)."""
+    def open_body(self, savepoint: bool) -> None:
+        """A write body starts: its SAVEPOINT is queued (unless it is the transaction's first),
+        and what is queued from now on is the body's own (`forget`)."""
+        if savepoint:
+            self._savepoint = len(self._later)
+            self._later.append(("SAVEPOINT body", None, None))
         self._mark = len(self._later)
 
     def forget(self) -> None:

@@ -30,8 +30,9 @@ class Database(sqlite_utils.Database):
     def flush(self) -> None:
         pass
 
-    def mark(self) -> None:
-        pass
+    def open_body(self, savepoint: bool) -> None:
+        if savepoint:
+            self.execute("SAVEPOINT body")
 
     def carry(self) -> None:
         pass
