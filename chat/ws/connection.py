@@ -72,8 +72,9 @@ class Connection(Session, Listener, Peer):
         self._next_ping = time.monotonic() + interval if interval else None
         self._pong_received = True
 
-    def open(self) -> None:
-        refusal = self.chat.admission.admit(self.address)
+    def open(self, refusal: tuple[int, str] | None) -> None:
+        """Start reading; `refusal`, chat.admission's answer for this socket (None: admitted and
+        counted), closes it at once with its code and reason."""
         if refusal is None:
             self._admitted = self._unauthenticated = True
         self.chat.reactor.add(self)

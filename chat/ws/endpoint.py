@@ -50,16 +50,25 @@ class Upgrades:
         if server_sock is None:
             raise RuntimeError("this WSGI server does not give its socket to the app (run gunicorn or flask run)")
         accept = base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
-        server_sock.sendall(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Accept: " + accept.encode() + b"\r\n\r\n"
-        )
-        # A server that can let go of the connection says so (chat/ws/worker.py); from any other
-        # the socket is taken from under it.
-        take = environ.get(TAKE_SOCKET)
-        sock = take() if take is not None else _take_socket(server_sock)
         address = environ.get("REMOTE_ADDR") or ""
-        Connection(self.chat, sock, address, own).open()
+        # Counted before the client hears 101, so that a client opening sockets one after another
+        # is refused the one over the limit, never an earlier one still being handed over.
+        refusal = self.chat.admission.admit(address)
+        try:
+            server_sock.sendall(
+                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                b"Sec-WebSocket-Accept: " + accept.encode() + b"\r\n\r\n"
+            )
+            # A server that can let go of the connection says so (chat/ws/worker.py); from any
+            # other the socket is taken from under it.
+            take = environ.get(TAKE_SOCKET)
+            sock = take() if take is not None else _take_socket(server_sock)
+            connection = Connection(self.chat, sock, address, own)
+        except BaseException:
+            if refusal is None:
+                self.chat.admission.closed(address, authenticated=False)
+            raise
+        connection.open(refusal)
         if "gunicorn.socket" in environ:
             raise StopIteration  # gunicorn's way to end a request that wrote its own response
         start_response("200 OK", [])  # written to the spare socket (_take_socket): nobody reads it
