@@ -114,26 +114,17 @@ def ensure_user(chat: Chat, tx: Tx, service_row: dict, name: str) -> dict:
     return row
 
 
-def permissions(
-    db, service_row: dict, actor: Actor, channel_sid: str | None, member: dict | None = None
-) -> set[str] | None:
-    """The actor's permissions (service role plus channel role); None means unrestricted.
-    `member` is the actor's member row of the channel when the caller already has it."""
+def permissions(db, service_row: dict, actor: Actor, channel_sid: str | None) -> set[str] | None:
+    """The actor's permissions (service role plus channel role); None means unrestricted."""
     if actor.identity is None:
         return None
-    user = user_rows.get(db, service_row["sid"], actor.identity)
-    granted = service_rows.role_permissions(db, user["role_sid"] if user else service_row["default_service_role_sid"])
-    if channel_sid:
-        member = member or member_rows.get(db, channel_sid, actor.identity)
-        if member:
-            granted |= service_rows.role_permissions(db, member["role_sid"])
-    return granted
+    return service_rows.granted(
+        db, service_row["sid"], service_row["default_service_role_sid"], actor.identity, channel_sid
+    )
 
 
-def require(
-    db, service_row: dict, actor: Actor, permission: str, channel_sid: str | None = None, member: dict | None = None
-) -> None:
-    granted = permissions(db, service_row, actor, channel_sid, member)
+def require(db, service_row: dict, actor: Actor, permission: str, channel_sid: str | None = None) -> None:
+    granted = permissions(db, service_row, actor, channel_sid)
     if granted is None or permission in granted:
         return
     # A permission over anyone's things covers one's own (channel admins have only the "Any" ones).

@@ -94,7 +94,7 @@ def send(
         if actor.identity is not None:  # membership and roles may have changed too
             member = member or _require_member(tx.db, actor, channel_row)
             permission = "sendMediaMessage" if media else "sendMessage"
-            common.require(tx.db, service_row, actor, permission, channel_sid, member)
+            common.require(tx.db, service_row, actor, permission, channel_sid)
         row = message_rows.new_row(service_sid, channel_sid, index, author, body or "", attrs, media_sid, stamp)
         scope, target = common.channel_scope(channel_row)
         inserted = [*taking, message_rows.insert_statement(row)]  # in the same round trip as the event's

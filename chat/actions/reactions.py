@@ -82,7 +82,7 @@ def react(
     if member is None:
         raise bad_request(f"User {who} is not a member of channel {row['channel_sid']}", 50400)
     if actor.identity is not None:
-        common.require(db, service_row, actor, "sendMessage", row["channel_sid"], member)
+        common.require(db, service_row, actor, "sendMessage", row["channel_sid"])
     chat.channel_rate.take(row["channel_sid"])
     planned, _ = merged(row["attributes"], reaction, who, action)
     params = {**hook_params.message(row), "Attributes": planned, "ModifiedBy": who}

@@ -1,0 +1,48 @@
+"""An SDK user's permissions: their service role (the service's default until they have a user
+row) plus, in a channel, their member role there (chat/actions/common.py: permissions)."""
+
+import json
+
+import pytest
+
+from chat.actions import channels, common
+from chat.context import Actor, Chat
+from chat.store import members as member_rows
+from chat.store import services as service_rows
+from chat.store import users as user_rows
+
+ACCOUNT = Actor(None, "rest")
+
+
+@pytest.fixture
+def chat(settings):
+    instance = Chat(settings)
+    yield instance
+    instance.close()
+
+
+def test_service_and_channel_roles_make_the_permissions(chat, settings):
+    sid = settings.service_sid
+    room = channels.create(chat, ACCOUNT, sid, unique_name="room")["sid"]
+    with chat.store.write() as tx:
+        service_row = service_rows.get(tx.db, sid)
+        writer = service_rows.create_role(tx.db, sid, "writer", "deployment", ["createChannel"])
+        mute = service_rows.create_role(tx.db, sid, "mute", "deployment", [])
+        speaker = service_rows.create_role(tx.db, sid, "speaker", "channel", ["sendMessage"])
+        user_rows.create(tx.db, sid, "wendy", writer["sid"])
+        user_rows.create(tx.db, sid, "quiet", mute["sid"])
+        member_rows.create(tx.db, sid, room, "wendy", speaker["sid"])
+    db = chat.store.db()
+    default_role = service_rows.get_role(db, sid, service_row["default_service_role_sid"])
+    default_permissions = set(json.loads(default_role["permissions"]))
+    assert default_permissions, "the service's default role grants something"
+
+    def permissions(identity: str, channel: str | None = None) -> set[str] | None:
+        return common.permissions(chat.store.db(), service_row, Actor(identity, "sdk"), channel)
+
+    assert permissions("newcomer") == default_permissions  # no user row yet: the default role
+    assert permissions("wendy") == {"createChannel"}  # their own role, not the default
+    assert permissions("quiet") == set()  # a role that grants nothing grants nothing
+    assert permissions("wendy", room) == {"createChannel", "sendMessage"}  # plus their member role
+    assert permissions("quiet", room) == set()  # not a member: the service role alone
+    assert common.permissions(db, service_row, ACCOUNT, room) is None  # the account is unrestricted
