@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from fresh_settings import fresh_settings  # noqa: E402
 
-from chat.actions import channels, messages  # noqa: E402
+from chat.actions import channels, members, messages  # noqa: E402
 from chat.clock import now_iso  # noqa: E402
 from chat.context import Actor, Chat  # noqa: E402
 from chat.store import channels as channel_rows  # noqa: E402
@@ -29,22 +29,32 @@ def fresh_chat(backend: str, synchronous: str = "NORMAL") -> Chat:
     return Chat(fresh_settings("store-bench", backend, sqlite_synchronous=synchronous))
 
 
-def ingest(backend: str, synchronous: str, threads: int, per_thread: int) -> float:
+def ingest(backend: str, synchronous: str, threads: int, per_thread: int, as_members: bool = False) -> float:
     """Acknowledged messages/s: each send returns only after its transaction committed."""
-    return send_rate(fresh_chat(backend, synchronous), threads, per_thread, lambda number, i: f"message {number}-{i}")
+    chat = fresh_chat(backend, synchronous)
+    return send_rate(chat, threads, per_thread, lambda number, i: f"message {number}-{i}", as_members)
 
 
-def send_rate(chat: Chat, threads: int, per_thread: int, body: Callable[[int, int], str]) -> float:
+def send_rate(
+    chat: Chat, threads: int, per_thread: int, body: Callable[[int, int], str], as_members: bool = False
+) -> float:
     """Messages/s sent into a new channel by `threads` threads at once, `body(thread, i)` each;
-    closes `chat` afterwards."""
+    closes `chat` afterwards. The account sends (as REST does), or with `as_members` each
+    thread is an SDK user who is a member of the channel (their membership and role are
+    checked on every send, as a WebSocket client's are)."""
     sid = chat.settings.service_sid
     channels.create(chat, ACCOUNT, sid, unique_name="ingest")
+    senders = [ACCOUNT] * threads
+    if as_members:
+        senders = [Actor(f"user{number}", "sdk") for number in range(threads)]
+        for actor in senders:
+            members.add(chat, ACCOUNT, sid, "ingest", actor.identity)
     start = threading.Barrier(threads + 1)
 
     def sender(number: int) -> None:
         start.wait()
         for i in range(per_thread):
-            messages.send(chat, ACCOUNT, sid, "ingest", body=body(number, i), author=f"user{number}")
+            messages.send(chat, senders[number], sid, "ingest", body=body(number, i), author=f"user{number}")
 
     workers = [threading.Thread(target=sender, args=(n,)) for n in range(threads)]
     for worker in workers:
@@ -98,9 +108,16 @@ def main() -> None:
     parser.add_argument(
         "--postgres", action=argparse.BooleanOptionalAction, default=True, help="ingest on PostgreSQL too"
     )
+    parser.add_argument(
+        "--senders",
+        choices=["account", "members"],
+        default="account",
+        help="who sends: the account (as REST does) or SDK users who are members (their checks included)",
+    )
     parser.add_argument("--out", help="append the results to this JSON-lines file")
     args = parser.parse_args()
     result = {"label": "store", "mode": "store"}
+    prefix = "ingest_" if args.senders == "account" else "ingest_members_"
     runs = [("sqlite", mode, mode.lower()) for mode in args.synchronous.upper().split(",") if mode]
     if args.postgres:
         runs.append(("postgres", "NORMAL", "postgres"))
@@ -108,7 +125,8 @@ def main() -> None:
         for threads in [int(count) for count in args.threads.split(",")]:
             # the same number of messages whatever the thread count, so that runs are comparable
             per_thread = max(1, args.per_thread * 8 // threads)
-            result[f"ingest_{name}_{threads}t_per_s"] = round(ingest(backend, synchronous, threads, per_thread))
+            rate = ingest(backend, synchronous, threads, per_thread, args.senders == "members")
+            result[f"{prefix}{name}_{threads}t_per_s"] = round(rate)
     if args.messages:
         result.update(history(args.messages))
     print(json.dumps(result), flush=True)

@@ -114,17 +114,27 @@ def ensure_user(chat: Chat, tx: Tx, service_row: dict, name: str) -> dict:
     return row
 
 
-def permissions(db, service_row: dict, actor: Actor, channel_sid: str | None) -> set[str] | None:
-    """The actor's permissions (service role plus channel role); None means unrestricted."""
+def membership(db, service_row: dict, actor: Actor, channel_sid: str | None) -> tuple[set[str] | None, bool]:
+    """The actor's permissions (service role plus channel role; None means unrestricted) and
+    whether they are a member of `channel_sid`, in one read."""
     if actor.identity is None:
-        return None
+        return None, False
     return service_rows.granted(
         db, service_row["sid"], service_row["default_service_role_sid"], actor.identity, channel_sid
     )
 
 
+def permissions(db, service_row: dict, actor: Actor, channel_sid: str | None) -> set[str] | None:
+    """The actor's permissions (service role plus channel role); None means unrestricted."""
+    return membership(db, service_row, actor, channel_sid)[0]
+
+
 def require(db, service_row: dict, actor: Actor, permission: str, channel_sid: str | None = None) -> None:
-    granted = permissions(db, service_row, actor, channel_sid)
+    check(permissions(db, service_row, actor, channel_sid), actor, permission)
+
+
+def check(granted: set[str] | None, actor: Actor, permission: str) -> None:
+    """403 unless `granted` (None: unrestricted) includes `permission`."""
     if granted is None or permission in granted:
         return
     # A permission over anyone's things covers one's own (channel admins have only the "Any" ones).

@@ -30,6 +30,15 @@ def _require_member(db, actor: Actor, channel_row: dict) -> dict | None:
     return member
 
 
+def _sender_permissions(db, service_row: dict, actor: Actor, channel_row: dict) -> set[str] | None:
+    """The sender's permissions in the channel (None for the account, which needs none), read
+    with their membership; 50400 if they are not a member."""
+    granted, member = common.membership(db, service_row, actor, channel_row["sid"])
+    if actor.identity is not None and not member:
+        raise forbidden(f"User {actor.identity} is not a member of channel {channel_row['sid']}", 50400)
+    return granted
+
+
 class _HookFirst(Exception):
     def __init__(self, service_row: dict):
         self.service_row = service_row
@@ -58,33 +67,33 @@ def send(
     author = common.text(author, "From") or "system"
     event = "onMediaMessageSend" if media_sid else "onMessageSend"
 
-    def checked(db, channel_row: dict | None = None) -> tuple[dict, dict | None, dict | None]:
-        """The channel (read here unless given), media and sender's membership, once the sender
-        may send there (404/403/429 otherwise)."""
+    def checked(db, service_row: dict, channel_row: dict | None = None) -> tuple[dict, dict | None, set | None]:
+        """The channel (read here unless given), media and the sender's permissions there, once
+        the sender is a member and may send there (404/403/429 otherwise)."""
         if channel_row is None:
             channel_row = common.channel(db, service_sid, channel_key)
-        member = _require_member(db, actor, channel_row)
+        granted = _sender_permissions(db, service_row, actor, channel_row)
         chat.channel_rate.take(channel_row["sid"])
         media = None
         if media_sid:
             media = message_rows.get_media(db, service_sid, media_sid)
             if media is None:
                 raise bad_request(f"Media {media_sid} not found", 20001)
-        return channel_row, media, member
+        return channel_row, media, granted
 
     def write(
         tx,
         service_row: dict,
         channel_row: dict,
         media: dict | None,
-        member: dict | None,
+        granted: set | None,
         index=None,
         stamp=None,
         taking=(),
     ) -> dict:
-        """`member` as read in this transaction; None to read it here (after the hook's wait).
-        `index` already handed out in this transaction at `stamp`, and `taking` the statements
-        still to run to take it; None to take it here."""
+        """`granted`: the sender's permissions as read in this transaction; None to read them
+        here (after the hook's wait). `index` already handed out in this transaction at `stamp`,
+        and `taking` the statements still to run to take it; None to take it here."""
         channel_sid = channel_row["sid"]
         if index is None:
             stamp = date_created or now_iso()
@@ -92,9 +101,9 @@ def send(
             if index is None:  # removed since it was looked up
                 raise not_found(f"Channel {channel_sid} not found", 50300)
         if actor.identity is not None:  # membership and roles may have changed too
-            member = member or _require_member(tx.db, actor, channel_row)
-            permission = "sendMediaMessage" if media else "sendMessage"
-            common.require(tx.db, service_row, actor, permission, channel_sid)
+            if granted is None:
+                granted = _sender_permissions(tx.db, service_row, actor, channel_row)
+            common.check(granted, actor, "sendMediaMessage" if media else "sendMessage")
         row = message_rows.new_row(service_sid, channel_sid, index, author, body or "", attrs, media_sid, stamp)
         scope, target = common.channel_scope(channel_row)
         inserted = [*taking, message_rows.insert_statement(row)]  # in the same round trip as the event's
@@ -118,10 +127,12 @@ def send(
                 raise _HookFirst(service_row)  # rolled back: leave the turn for the hook
             if opened.channel is None:
                 raise not_found(f"Channel {channel_key} not found", 50300)
-            return write(tx, service_row, *checked(tx.db, opened.channel), opened.index, stamp, opened.taking)
+            return write(
+                tx, service_row, *checked(tx.db, service_row, opened.channel), opened.index, stamp, opened.taking
+            )
     except _HookFirst as first:
         service_row = first.service_row
-    channel_row, media, _ = checked(chat.store.db())
+    channel_row, media, _ = checked(chat.store.db(), service_row)
     params = {"ChannelSid": channel_row["sid"], "Body": body or "", "Attributes": attrs, "From": author}
     answer = common.pre_event(chat, actor, service_row, event, params)
     changed = hook_params.pick(answer, params, {"Body": "body", "Attributes": "attributes", "From": "author"})

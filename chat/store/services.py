@@ -130,22 +130,29 @@ def role_holders(db, sid: str) -> int:
 
 
 # The user's service role: theirs once they have a row (even none), else the service's default.
+# Each row says whether it is the member's (1) and the permissions it grants (NULL: none).
 _SERVICE_ROLE_PERMISSIONS = (
-    "SELECT permissions FROM roles WHERE sid ="
+    "SELECT 0, permissions FROM roles WHERE sid ="
     " (SELECT CASE WHEN count(*) = 0 THEN ? ELSE max(role_sid) END FROM users WHERE service_sid = ? AND identity = ?)"
 )
 _CHANNEL_ROLE_PERMISSIONS = (
-    "SELECT r.permissions FROM members m JOIN roles r ON r.sid = m.role_sid WHERE m.channel_sid = ? AND m.identity = ?"
+    "SELECT 1, r.permissions FROM members m LEFT JOIN roles r ON r.sid = m.role_sid"
+    " WHERE m.channel_sid = ? AND m.identity = ?"
 )
 
 
-def granted(db, service_sid: str, default_role_sid: str | None, identity: str, channel_sid: str | None) -> set[str]:
+def granted(
+    db, service_sid: str, default_role_sid: str | None, identity: str, channel_sid: str | None
+) -> tuple[set[str], bool]:
     """The permissions of the user's service role and, with `channel_sid`, of their member role
-    there (none if not a member), read in one statement: a round trip on PostgreSQL."""
+    there; and whether they are a member of it. One statement: a round trip on PostgreSQL."""
     sql, params = _SERVICE_ROLE_PERMISSIONS, [default_role_sid, service_sid, identity]
     if channel_sid:
         sql, params = f"{sql} UNION ALL {_CHANNEL_ROLE_PERMISSIONS}", [*params, channel_sid, identity]
     permissions: set[str] = set()
+    member = False
     for row in db.execute(sql, params).fetchall():
-        permissions.update(json.loads(row[0]))
-    return permissions
+        member = member or bool(row[0])
+        if row[1]:
+            permissions.update(json.loads(row[1]))
+    return permissions, member

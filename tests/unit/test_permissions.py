@@ -1,5 +1,6 @@
 """An SDK user's permissions: their service role (the service's default until they have a user
-row) plus, in a channel, their member role there (chat/actions/common.py: permissions)."""
+row) plus, in a channel, their member role there, read with their membership in one statement
+(chat/actions/common.py: membership)."""
 
 import json
 
@@ -32,6 +33,8 @@ def test_service_and_channel_roles_make_the_permissions(chat, settings):
         user_rows.create(tx.db, sid, "wendy", writer["sid"])
         user_rows.create(tx.db, sid, "quiet", mute["sid"])
         member_rows.create(tx.db, sid, room, "wendy", speaker["sid"])
+        silent = service_rows.create_role(tx.db, sid, "silent", "channel", [])
+        member_rows.create(tx.db, sid, room, "newcomer", silent["sid"])
     db = chat.store.db()
     default_role = service_rows.get_role(db, sid, service_row["default_service_role_sid"])
     default_permissions = set(json.loads(default_role["permissions"]))
@@ -41,8 +44,13 @@ def test_service_and_channel_roles_make_the_permissions(chat, settings):
         return common.permissions(chat.store.db(), service_row, Actor(identity, "sdk"), channel)
 
     assert permissions("newcomer") == default_permissions  # no user row yet: the default role
+    assert permissions("newcomer", room) == default_permissions  # a member whose role grants nothing
     assert permissions("wendy") == {"createChannel"}  # their own role, not the default
     assert permissions("quiet") == set()  # a role that grants nothing grants nothing
     assert permissions("wendy", room) == {"createChannel", "sendMessage"}  # plus their member role
     assert permissions("quiet", room) == set()  # not a member: the service role alone
     assert common.permissions(db, service_row, ACCOUNT, room) is None  # the account is unrestricted
+    # membership: a member whose channel role grants nothing is still a member
+    assert common.membership(db, service_row, Actor("newcomer", "sdk"), room) == (default_permissions, True)
+    assert common.membership(db, service_row, Actor("wendy", "sdk"), room)[1] is True
+    assert common.membership(db, service_row, Actor("quiet", "sdk"), room) == (set(), False)
