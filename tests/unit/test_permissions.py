@@ -4,22 +4,13 @@ row) plus, in a channel, their member role there, read with their membership in 
 
 import json
 
-import pytest
-
 from chat.actions import channels, common
-from chat.context import Actor, Chat
+from chat.context import Actor
 from chat.store import members as member_rows
 from chat.store import services as service_rows
 from chat.store import users as user_rows
 
 ACCOUNT = Actor(None, "rest")
-
-
-@pytest.fixture
-def chat(settings):
-    instance = Chat(settings)
-    yield instance
-    instance.close()
 
 
 def test_service_and_channel_roles_make_the_permissions(chat, settings):

@@ -1,7 +1,5 @@
 """Every resource's serializer renders exactly the fields chat/api/schemas.py declares for /openapi.json."""
 
-import pytest
-
 from chat import serializers
 from chat.actions import (
     bindings,
@@ -20,13 +18,6 @@ from chat.store import services as service_rows
 
 ACCOUNT = Actor(None, "rest")
 BASE = "https://chat.example.com/v2"
-
-
-@pytest.fixture
-def chat(settings):
-    instance = Chat(settings)
-    yield instance
-    instance.close()
 
 
 def rendered_resources(chat: Chat) -> dict[str, dict]:

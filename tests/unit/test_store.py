@@ -14,13 +14,6 @@ from chat.events import CHANNEL
 ACCOUNT = Actor(None, "rest")
 
 
-@pytest.fixture
-def chat(settings):
-    instance = Chat(settings)
-    yield instance
-    instance.close()
-
-
 def test_schema_is_created_once_with_wal_and_the_configured_service(chat, settings):
     chat.store.migrate()  # a second start changes nothing
     db = chat.store.db()
