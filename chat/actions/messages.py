@@ -3,7 +3,7 @@
 from .. import serializers
 from ..clock import now_iso
 from ..context import Actor, Chat
-from ..errors import bad_request, forbidden, not_found
+from ..errors import ChatError, bad_request, forbidden, not_found
 from ..store import channels as channel_rows
 from ..store import messages as message_rows
 from . import channels, common, hook_params
@@ -20,14 +20,10 @@ def serialize(chat: Chat, row: dict, media: dict | None = None, base: str | None
     return serializers.message(row, chat.api_base if base is None else base, chat.settings.account_sid, media)
 
 
-def _require_member(db, actor: Actor, channel_row: dict) -> dict | None:
-    """The actor's member row (None for the account, which needs none), or 50400."""
-    if actor.identity is None:
-        return None
-    member = common.member_of(db, channel_row["sid"], actor.identity)
-    if member is None:
-        raise forbidden(f"User {actor.identity} is not a member of channel {channel_row['sid']}", 50400)
-    return member
+def _require_member(db, actor: Actor, channel_row: dict) -> None:
+    """50400 unless the actor is a member of the channel (the account needs not be)."""
+    if actor.identity is not None and common.member_of(db, channel_row["sid"], actor.identity) is None:
+        raise _not_a_member(actor, channel_row)
 
 
 def _sender_permissions(db, service_row: dict, actor: Actor, channel_row: dict) -> set[str] | None:
@@ -35,8 +31,12 @@ def _sender_permissions(db, service_row: dict, actor: Actor, channel_row: dict) 
     with their membership; 50400 if they are not a member."""
     granted, member = common.membership(db, service_row, actor, channel_row["sid"])
     if actor.identity is not None and not member:
-        raise forbidden(f"User {actor.identity} is not a member of channel {channel_row['sid']}", 50400)
+        raise _not_a_member(actor, channel_row)
     return granted
+
+
+def _not_a_member(actor: Actor, channel_row: dict) -> ChatError:
+    return forbidden(f"User {actor.identity} is not a member of channel {channel_row['sid']}", 50400)
 
 
 class _HookFirst(Exception):

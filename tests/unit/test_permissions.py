@@ -4,8 +4,11 @@ row) plus, in a channel, their member role there, read with their membership in 
 
 import json
 
-from chat.actions import channels, common
+import pytest
+
+from chat.actions import channels, common, messages
 from chat.context import Actor
+from chat.errors import ChatError
 from chat.store import members as member_rows
 from chat.store import services as service_rows
 from chat.store import users as user_rows
@@ -45,3 +48,29 @@ def test_service_and_channel_roles_make_the_permissions(chat, settings):
     assert common.membership(db, service_row, Actor("newcomer", "sdk"), room) == (default_permissions, True)
     assert common.membership(db, service_row, Actor("wendy", "sdk"), room)[1] is True
     assert common.membership(db, service_row, Actor("quiet", "sdk"), room) == (set(), False)
+
+
+def test_a_send_needs_membership_and_the_send_permission(chat, settings):
+    sid = settings.service_sid
+    room = channels.create(chat, ACCOUNT, sid, unique_name="room")["sid"]
+    with chat.store.write() as tx:
+        mute = service_rows.create_role(tx.db, sid, "mute", "deployment", [])
+        speaker = service_rows.create_role(tx.db, sid, "speaker", "channel", ["sendMessage"])
+        silent = service_rows.create_role(tx.db, sid, "silent", "channel", [])
+        for identity in ("speaker", "silent", "outsider"):
+            user_rows.create(tx.db, sid, identity, mute["sid"])  # the service role grants no sending
+        member_rows.create(tx.db, sid, room, "speaker", speaker["sid"])
+        member_rows.create(tx.db, sid, room, "silent", silent["sid"])
+
+    def send(identity: str) -> dict:
+        return messages.send(chat, Actor(identity, "sdk"), sid, "room", body=f"from {identity}")
+
+    with pytest.raises(ChatError) as outsider:
+        send("outsider")
+    assert (outsider.value.status, outsider.value.code) == (403, 50400)
+    with pytest.raises(ChatError) as silent_member:
+        send("silent")
+    assert silent_member.value.status == 403 and "sendMessage" in silent_member.value.message
+    assert send("speaker")["idx"] == 0
+    stored = chat.store.db().execute("SELECT author FROM messages WHERE channel_sid = ?", [room]).fetchall()
+    assert [row[0] for row in stored] == ["speaker"]
