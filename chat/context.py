@@ -94,10 +94,10 @@ class Chat:
     def _events_between(self, first: int, last: int) -> list[Event]:
         return [Event.from_row(row) for row in event_log.between(self.store.db(), first, last)]
 
-    def write(self, carries: bool = False):
-        """A write transaction whose events are published after it commits (`carries`: see
-        Store.write)."""
-        return self.store.write(after_commit=self._publish, carries=carries)
+    def write(self, carries: bool = False, intent=None):
+        """A write transaction whose events are published after it commits (`carries`, `intent`:
+        see Store.write)."""
+        return self.store.write(after_commit=self._publish, carries=carries, intent=intent)
 
     def _publish(self, events: list[Event]) -> None:
         metrics.published(events)  # here, so each event is counted once, by the process that wrote it

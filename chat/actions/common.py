@@ -119,9 +119,39 @@ def membership(db, service_row: dict, actor: Actor, channel_sid: str | None) -> 
     whether they are a member of `channel_sid`, in one read."""
     if actor.identity is None:
         return None, False
-    return service_rows.granted(
-        db, service_row["sid"], service_row["default_service_role_sid"], actor.identity, channel_sid
+    read = service_rows.granted(
+        db, service_row["sid"], service_row["default_service_role_sid"], [actor.identity], channel_sid
     )
+    return read[actor.identity]
+
+
+def batch_membership(tx: Tx, service_row: dict, actor: Actor, channel_row: dict) -> tuple[set[str] | None, bool]:
+    """`membership` for a send's body that keeps the batch's rows (`tx.keeps_rows`): as read for
+    the batch's earlier bodies, or read now for this sender and for every user queued to send to
+    the same channel (their `send_intent`), in one statement, and kept for their bodies."""
+    if actor.identity is None:
+        return None, False
+    service_sid, channel_sid = service_row["sid"], channel_row["sid"]
+    found = tx.members.get((service_sid, channel_sid, actor.identity))
+    if found is not None:
+        return found
+    keys = {(service_sid, channel_sid), (service_sid, channel_row["unique_name"])}
+    identities = {actor.identity}
+    for service, channel, identity in tx.waiting():
+        if (service, channel) in keys and (service_sid, channel_sid, identity) not in tx.members:
+            identities.add(identity)
+    read = service_rows.granted(
+        tx.db, service_sid, service_row["default_service_role_sid"], sorted(identities), channel_sid
+    )
+    for identity, granted in read.items():
+        tx.members[(service_sid, channel_sid, identity)] = granted
+    return read[actor.identity]
+
+
+def send_intent(actor: Actor, service_sid: str, channel_key: str) -> tuple[str, str, str] | None:
+    """What a user's send tells the writers ahead of it (Store.write's `intent`), so that the
+    first to read memberships reads theirs too (`batch_membership`)."""
+    return None if actor.identity is None else (service_sid, channel_key, actor.identity)
 
 
 def permissions(db, service_row: dict, actor: Actor, channel_sid: str | None) -> set[str] | None:

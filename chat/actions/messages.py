@@ -26,10 +26,10 @@ def _require_member(db, actor: Actor, channel_row: dict) -> None:
         raise _not_a_member(actor, channel_row)
 
 
-def _sender_permissions(db, service_row: dict, actor: Actor, channel_row: dict) -> set[str] | None:
-    """The sender's permissions in the channel (None for the account, which needs none), read
-    with their membership; 50400 if they are not a member."""
-    granted, member = common.membership(db, service_row, actor, channel_row["sid"])
+def _sender_permissions(read: tuple[set[str] | None, bool], actor: Actor, channel_row: dict) -> set[str] | None:
+    """The sender's permissions in the channel (None for the account, which needs none), given
+    what `common.membership` read; 50400 if they are not a member."""
+    granted, member = read
     if actor.identity is not None and not member:
         raise _not_a_member(actor, channel_row)
     return granted
@@ -67,12 +67,19 @@ def send(
     author = common.text(author, "From") or "system"
     event = "onMediaMessageSend" if media_sid else "onMessageSend"
 
-    def checked(db, service_row: dict, channel_row: dict | None = None) -> tuple[dict, dict | None, set | None]:
+    def checked(
+        db, service_row: dict, channel_row: dict | None = None, tx=None
+    ) -> tuple[dict, dict | None, set | None]:
         """The channel (read here unless given), media and the sender's permissions there, once
-        the sender is a member and may send there (404/403/429 otherwise)."""
+        the sender is a member and may send there (404/403/429 otherwise). With `tx`, a body
+        that keeps the batch's rows: the membership is read with the queued senders'."""
         if channel_row is None:
             channel_row = common.channel(db, service_sid, channel_key)
-        granted = _sender_permissions(db, service_row, actor, channel_row)
+        if tx is None:
+            read = common.membership(db, service_row, actor, channel_row["sid"])
+        else:
+            read = common.batch_membership(tx, service_row, actor, channel_row)
+        granted = _sender_permissions(read, actor, channel_row)
         chat.channel_rate.take(channel_row["sid"])
         media = None
         if media_sid:
@@ -102,7 +109,9 @@ def send(
                 raise not_found(f"Channel {channel_sid} not found", 50300)
         if actor.identity is not None:  # membership and roles may have changed too
             if granted is None:
-                granted = _sender_permissions(tx.db, service_row, actor, channel_row)
+                granted = _sender_permissions(
+                    common.membership(tx.db, service_row, actor, channel_sid), actor, channel_row
+                )
             common.check(granted, actor, "sendMediaMessage" if media else "sendMessage")
         row = message_rows.new_row(service_sid, channel_sid, index, author, body or "", attrs, media_sid, stamp)
         scope, target = common.channel_scope(channel_row)
@@ -118,7 +127,7 @@ def send(
     # round trip on PostgreSQL, none for a batch's next send to the channel); every check after
     # that raises, so the body's rollback gives the index back.
     try:
-        with chat.write(carries=True) as tx:
+        with chat.write(carries=True, intent=common.send_intent(actor, service_sid, channel_key)) as tx:
             tx.keeps_rows = True  # the service's and channel's rows serve the batch's next sends
             stamp = date_created or now_iso()
             opened = message_rows.open_send(tx, service_sid, channel_key, stamp)
@@ -128,7 +137,7 @@ def send(
             if opened.channel is None:
                 raise not_found(f"Channel {channel_key} not found", 50300)
             return write(
-                tx, service_row, *checked(tx.db, service_row, opened.channel), opened.index, stamp, opened.taking
+                tx, service_row, *checked(tx.db, service_row, opened.channel, tx), opened.index, stamp, opened.taking
             )
     except _HookFirst as first:
         service_row = first.service_row

@@ -1,6 +1,7 @@
 """Connections and write transactions, on either backend. The only place that starts a transaction."""
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -32,6 +33,7 @@ class Store:
         self._batch: _Batch | None = None  # the open transaction's bodies, while there is one
         self._waiting = 0  # threads queued for a turn; the count must be exact, so under _count
         self._count = threading.Lock()
+        self._intents: Counter = Counter()  # what the writers queued for a turn will write (`intent`)
         self.commits = 0  # group commits so far (a body's share of the work is what batching saves)
 
     @property
@@ -61,7 +63,9 @@ class Store:
         self.backend.migrate()
 
     @contextmanager
-    def write(self, after_commit: Callable[[list], None] | None = None, carries: bool = False) -> Iterator["Tx"]:
+    def write(
+        self, after_commit: Callable[[list], None] | None = None, carries: bool = False, intent=None
+    ) -> Iterator["Tx"]:
         """A write, committed with those of other threads (see the class). `tx.events` collected
         inside are passed to `after_commit` only once the COMMIT succeeded. If the body raises,
         its changes alone are rolled back and nothing of it is published. If the COMMIT fails,
@@ -70,14 +74,23 @@ class Store:
         A body that `carries` leaves the statements it queued last for the batch's next round
         trip (on PostgreSQL: a send's inserts, whose checks all passed) instead of sending them
         when it ends, so the sends of a batch share round trips. Should one of those statements
-        still fail, the whole batch fails, as when the COMMIT fails."""
+        still fail, the whole batch fails, as when the COMMIT fails.
+
+        `intent` (hashable) says what the body will write; while the writer waits for its turn,
+        the body holding it sees it in `tx.waiting()`, so as to read for them all at once."""
         if getattr(self._local, "writing", False):
             raise RuntimeError("a write inside a write would wait for itself")
         with self._count:
             self._waiting += 1
+            if intent is not None:
+                self._intents[intent] += 1
         self._turn.acquire()
         with self._count:
             self._waiting -= 1
+            if intent is not None:
+                self._intents[intent] -= 1
+                if not self._intents[intent]:
+                    del self._intents[intent]
         try:
             if self._writer is None or self.backend.broken(self._writer):
                 self._writer = self.backend.connect()
@@ -88,7 +101,7 @@ class Store:
             self._turn.release()
             raise
         db, batch = self._writer, self._batch
-        tx = Tx(db, batch.services, batch.channels)
+        tx = Tx(db, batch, self._waiting_intents)
         # The transaction's first body needs no savepoint: if it fails, the whole transaction goes.
         # (Each statement is a round trip on PostgreSQL; a lone writer saves two per write.) The
         # savepoints of later bodies are never released: COMMIT ends them all. BEGIN and SAVEPOINT
@@ -134,6 +147,10 @@ class Store:
             batch.done.wait()
         if batch.error is not None:
             raise CommitError("the transaction failed to commit") from batch.error
+
+    def _waiting_intents(self) -> list:
+        with self._count:
+            return list(self._intents)
 
     def _end_turn(self, db, batch: "_Batch", lone: bool = False) -> bool:
         """Pass the turn to a waiting writer (False), or end the batch: COMMIT and publish, or
@@ -186,6 +203,7 @@ class _Batch:
         # change them otherwise empties them when it ends (`forget_rows`).
         self.services: dict[str, dict] = {}
         self.channels: dict[tuple[str, str], dict] = {}
+        self.members: dict[tuple[str, str, str], tuple[set[str], bool]] = {}
 
     def forget_rows(self, tx: "Tx", failed: bool) -> None:
         """After a body: drop the rows it may have made stale. A failed body's rollback gives
@@ -194,6 +212,7 @@ class _Batch:
             self.channels.clear()
         if not tx.keeps_rows:
             self.services.clear()
+            self.members.clear()
 
 
 def _runs(bodies: list[tuple]) -> Iterator[tuple[Callable[[list], None], list]]:
@@ -217,14 +236,16 @@ class Tx:
     For a body that sets `keeps_rows` (it writes no service row, and changes channels only by
     taking message indexes, which it counts in `channels`), what the transaction's earlier bodies
     read: `services`, service rows by SID; `channels`, channel rows by (service SID, SID) and
-    (service SID, unique name), each with the channel's next message index. Any other body
-    empties both when it ends, and a body that fails empties `channels`."""
+    (service SID, unique name), each with the channel's next message index; `members`, users'
+    permissions and membership by (service SID, channel SID, identity). Any other body empties
+    them all when it ends, and a body that fails empties `channels`."""
 
-    def __init__(self, db, services: dict | None = None, channels: dict | None = None):
+    def __init__(self, db, batch: "_Batch | None" = None, waiting: Callable[[], list] = list):
         self.db = db
         self.events: list = []
-        self.services: dict[str, dict] = {} if services is None else services
-        self.channels: dict[tuple[str, str], dict] = {} if channels is None else channels
+        batch = batch or _Batch()
+        self.services, self.channels, self.members = batch.services, batch.channels, batch.members
+        self.waiting = waiting  # the intents of the writers queued for a turn (Store.write)
         self.keeps_rows = False
 
 

@@ -129,30 +129,35 @@ def role_holders(db, sid: str) -> int:
     ).fetchone()[0]
 
 
-# The user's service role: theirs once they have a row (even none), else the service's default.
-# Each row says whether it is the member's (1) and the permissions it grants (NULL: none).
-_SERVICE_ROLE_PERMISSIONS = (
-    "SELECT 0, permissions FROM roles WHERE sid ="
-    " (SELECT CASE WHEN count(*) = 0 THEN ? ELSE max(role_sid) END FROM users WHERE service_sid = ? AND identity = ?)"
-)
-_CHANNEL_ROLE_PERMISSIONS = (
-    "SELECT 1, r.permissions FROM members m LEFT JOIN roles r ON r.sid = m.role_sid"
-    " WHERE m.channel_sid = ? AND m.identity = ?"
-)
-
-
 def granted(
-    db, service_sid: str, default_role_sid: str | None, identity: str, channel_sid: str | None
-) -> tuple[set[str], bool]:
-    """The permissions of the user's service role and, with `channel_sid`, of their member role
-    there; and whether they are a member of it. One statement: a round trip on PostgreSQL."""
-    sql, params = _SERVICE_ROLE_PERMISSIONS, [default_role_sid, service_sid, identity]
+    db, service_sid: str, default_role_sid: str | None, identities: list[str], channel_sid: str | None
+) -> dict[str, tuple[set[str], bool]]:
+    """For each identity: the permissions of the user's service role (theirs once they have a
+    user row, even none; else the service's default) and, with `channel_sid`, of their member
+    role there; and whether they are a member of it. One statement: a round trip on PostgreSQL."""
+    marks = ", ".join("?" * len(identities))
+    sql = (
+        "SELECT 'default', NULL, permissions FROM roles WHERE sid = ?"
+        " UNION ALL SELECT 'user', u.identity, r.permissions FROM users u LEFT JOIN roles r ON r.sid = u.role_sid"
+        f" WHERE u.service_sid = ? AND u.identity IN ({marks})"
+    )
+    params = [default_role_sid, service_sid, *identities]
     if channel_sid:
-        sql, params = f"{sql} UNION ALL {_CHANNEL_ROLE_PERMISSIONS}", [*params, channel_sid, identity]
-    permissions: set[str] = set()
-    member = False
-    for row in db.execute(sql, params).fetchall():
-        member = member or bool(row[0])
-        if row[1]:
-            permissions.update(json.loads(row[1]))
-    return permissions, member
+        sql += (
+            " UNION ALL SELECT 'member', m.identity, r.permissions FROM members m LEFT JOIN roles r ON r.sid = m.role_sid"
+            f" WHERE m.channel_sid = ? AND m.identity IN ({marks})"
+        )
+        params += [channel_sid, *identities]
+    default: list[str] = []
+    users: dict[str, list[str]] = {}
+    members: dict[str, list[str]] = {}
+    for row in db.execute(sql, params).fetchall():  # by position: a row iterates its column names
+        granted_here = json.loads(row[2]) if row[2] else []
+        if row[0] == "default":
+            default = granted_here
+        else:
+            (users if row[0] == "user" else members)[row[1]] = granted_here
+    return {
+        identity: ({*users.get(identity, default), *members.get(identity, ())}, identity in members)
+        for identity in identities
+    }

@@ -8,12 +8,14 @@ from dataclasses import replace
 
 import pytest
 
-from chat.actions import channels, common, messages
+from chat.actions import channels, common, members, messages
 from chat.clock import now_iso
 from chat.context import Actor, Chat
 from chat.errors import ChatError
 from chat.store import channels as channel_rows
+from chat.store import members as member_rows
 from chat.store import messages as message_rows
+from chat.store import services as service_rows
 from chat.store.db import CommitError
 
 ACCOUNT = Actor(None, "rest")
@@ -336,3 +338,62 @@ def test_a_write_after_carried_sends_fails_alone_on_its_own_statement(chat, sett
     assert isinstance(results[2], Exception) and not isinstance(results[2], CommitError), results[2]
     assert sorted(results[n]["idx"] for n in (0, 1, 3)) == [0, 1, 2] == _indexes(chat, room)
     assert len([event for event in watcher.events if event.type == "messageAdded"]) == 3
+
+
+def _count_membership_reads(monkeypatch) -> list[list[str]]:
+    """The identities of each membership read (chat/store/services.py: granted), in order."""
+    reads, granted = [], service_rows.granted
+
+    def counted(db, service_sid, default_role_sid, identities, channel_sid):
+        reads.append(list(identities))
+        return granted(db, service_sid, default_role_sid, identities, channel_sid)
+
+    monkeypatch.setattr(service_rows, "granted", counted)
+    return reads
+
+
+def test_users_queued_to_send_have_their_memberships_read_in_one_statement(chat, settings, monkeypatch):
+    sid = settings.service_sid
+    room = channels.create(chat, ACCOUNT, sid, unique_name="room")["sid"]
+    for identity in ("ann", "bob"):
+        members.add(chat, ACCOUNT, sid, "room", identity)
+    reads = _count_membership_reads(monkeypatch)
+
+    def send(identity: str, key: str):
+        return lambda: messages.send(chat, Actor(identity, "sdk"), sid, key, body=f"from {identity}")
+
+    holder, go, errors = _hold_the_writer(chat, lambda tx: None)
+    # the channel by unique name and by SID: both are the same channel's senders
+    senders, results = _queue(chat, [send("ann", "room"), send("eve", "room"), send("bob", room)])
+    go.set()
+    _join([holder, *senders])
+
+    assert errors == []
+    assert reads == [["ann", "bob", "eve"]]  # the first body read for all three
+    assert isinstance(results[1], ChatError) and (results[1].status, results[1].code) == (403, 50400)
+    assert sorted(results[n]["idx"] for n in (0, 2)) == [0, 1] == _indexes(chat, room)
+
+
+def test_a_membership_removed_earlier_in_the_batch_is_read_again(chat, settings, monkeypatch):
+    sid = settings.service_sid
+    room = channels.create(chat, ACCOUNT, sid, unique_name="room")["sid"]
+    for identity in ("ann", "bob"):
+        members.add(chat, ACCOUNT, sid, "room", identity)
+    reads = _count_membership_reads(monkeypatch)
+    read_for_bob = []
+
+    def read_then_remove_bob(tx) -> None:  # not a send: what it read for the batch is dropped
+        service_row, channel_row = service_rows.get(tx.db, sid), channel_rows.get(tx.db, sid, room)
+        common.batch_membership(tx, service_row, Actor("ann", "sdk"), channel_row)
+        read_for_bob.append((sid, room, "bob") in tx.members)
+        member_rows.delete(tx.db, member_rows.get(tx.db, room, "bob")["sid"])
+
+    holder, go, errors = _hold_the_writer(chat, read_then_remove_bob)
+    senders, results = _queue(chat, [lambda: messages.send(chat, Actor("bob", "sdk"), sid, "room", body="hi")])
+    go.set()
+    _join([holder, *senders])
+
+    assert errors == [] and read_for_bob == [True]  # bob's send was queued: his membership was read
+    assert reads == [["ann", "bob"], ["bob"]]  # and read again in his own body
+    assert isinstance(results[0], ChatError) and results[0].code == 50400
+    assert _indexes(chat, room) == []

@@ -48,6 +48,12 @@ def test_service_and_channel_roles_make_the_permissions(chat, settings):
     assert common.membership(db, service_row, Actor("newcomer", "sdk"), room) == (default_permissions, True)
     assert common.membership(db, service_row, Actor("wendy", "sdk"), room)[1] is True
     assert common.membership(db, service_row, Actor("quiet", "sdk"), room) == (set(), False)
+    # several users in one read (a batch of sends) get what each would alone
+    everyone = ["newcomer", "wendy", "quiet", "stranger"]
+    one_read = service_rows.granted(db, sid, service_row["default_service_role_sid"], everyone, room)
+    assert one_read == {
+        identity: common.membership(db, service_row, Actor(identity, "sdk"), room) for identity in everyone
+    }
 
 
 def test_a_send_needs_membership_and_the_send_permission(chat, settings):
