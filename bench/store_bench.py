@@ -110,23 +110,26 @@ def main() -> None:
     )
     parser.add_argument(
         "--senders",
-        choices=["account", "members"],
-        default="account",
-        help="who sends: the account (as REST does) or SDK users who are members (their checks included)",
+        default="account,members",
+        help="comma-separated: the account (sends as REST does) and/or members (SDK users who are members, their"
+        " checks included)",
     )
     parser.add_argument("--out", help="append the results to this JSON-lines file")
     args = parser.parse_args()
     result = {"label": "store", "mode": "store"}
-    prefix = "ingest_" if args.senders == "account" else "ingest_members_"
     runs = [("sqlite", mode, mode.lower()) for mode in args.synchronous.upper().split(",") if mode]
     if args.postgres:
         runs.append(("postgres", "NORMAL", "postgres"))
-    for backend, synchronous, name in runs:
-        for threads in [int(count) for count in args.threads.split(",")]:
-            # the same number of messages whatever the thread count, so that runs are comparable
-            per_thread = max(1, args.per_thread * 8 // threads)
-            rate = ingest(backend, synchronous, threads, per_thread, args.senders == "members")
-            result[f"{prefix}{name}_{threads}t_per_s"] = round(rate)
+    for senders in args.senders.split(","):
+        if senders not in ("account", "members"):
+            parser.error(f"--senders: account or members, not {senders!r}")
+        prefix = "ingest_" if senders == "account" else "ingest_members_"
+        for backend, synchronous, name in runs:
+            for threads in [int(count) for count in args.threads.split(",")]:
+                # the same number of messages whatever the thread count, so that runs are comparable
+                per_thread = max(1, args.per_thread * 8 // threads)
+                rate = ingest(backend, synchronous, threads, per_thread, senders == "members")
+                result[f"{prefix}{name}_{threads}t_per_s"] = round(rate)
     if args.messages:
         result.update(history(args.messages))
     print(json.dumps(result), flush=True)

@@ -76,24 +76,28 @@ def main(paths: list[str]) -> None:
             f"(server CPU {storm['server_cpu_s_after_restart']} s)"
         )
     if store:
-        ingest = {}
-        for mode, name, target in (
-            ("normal", "SQLite, synchronous=NORMAL", ">= 5,000"),
-            ("full", "SQLite, synchronous=FULL", ">= 5,000"),
-            ("postgres", "PostgreSQL", ">= half of SQLite NORMAL"),
-        ):
-            counts = sorted(int(key.split("_")[2][:-1]) for key in store if key.startswith(f"ingest_{mode}_"))
-            if not counts:
-                continue
-            ingest[mode] = [store[f"ingest_{mode}_{n}t_per_s"] for n in counts]
-            rates = " / ".join(f"{value:,}" for value in ingest[mode])
-            threads = " / ".join(map(str, counts))
-            print(f"- persisted ingest, {name}, {threads} sending threads: {rates} messages/s (target {target})")
-        if "postgres" in ingest and "normal" in ingest:
-            ratios = " / ".join(
-                f"{pg / lite:.2f}x" for pg, lite in zip(ingest["postgres"], ingest["normal"], strict=True)
-            )
-            print(f"- PostgreSQL / SQLite NORMAL ingest: {ratios} (target >= 0.5x)")
+        for prefix, who in (("ingest_", "the account's sends"), ("ingest_members_", "SDK users' sends")):
+            ingest = {}
+            for mode, name, target in (
+                ("normal", "SQLite, synchronous=NORMAL", ">= 5,000"),
+                ("full", "SQLite, synchronous=FULL", ">= 5,000"),
+                ("postgres", "PostgreSQL", ">= half of SQLite NORMAL"),
+            ):
+                keys = [key for key in store if key.startswith(f"{prefix}{mode}_")]
+                counts = sorted(int(key[len(f"{prefix}{mode}_") :].split("t_")[0]) for key in keys)
+                if not counts:
+                    continue
+                ingest[mode] = [store[f"{prefix}{mode}_{n}t_per_s"] for n in counts]
+                rates = " / ".join(f"{value:,}" for value in ingest[mode])
+                threads = " / ".join(map(str, counts))
+                print(
+                    f"- persisted ingest, {who}, {name}, {threads} sending threads: {rates} messages/s (target {target})"
+                )
+            if "postgres" in ingest and "normal" in ingest:
+                ratios = " / ".join(
+                    f"{pg / lite:.2f}x" for pg, lite in zip(ingest["postgres"], ingest["normal"], strict=True)
+                )
+                print(f"- PostgreSQL / SQLite NORMAL ingest, {who}: {ratios} (target >= 0.5x)")
         if "messages" in store:  # absent when the history part was skipped (--messages 0)
             print(
                 f"- newest page of 50 from {store['messages']:,} messages: p50 {store['page50_p50_ms']} ms, "
