@@ -340,8 +340,13 @@ def test_a_write_after_carried_sends_fails_alone_on_its_own_statement(chat, sett
     assert len([event for event in watcher.events if event.type == "messageAdded"]) == 3
 
 
-def _count_membership_reads(monkeypatch) -> list[list[str]]:
-    """The identities of each membership read (chat/store/services.py: granted), in order."""
+def _room_of_ann_and_bob(chat: Chat, monkeypatch) -> tuple[str, list[list[str]]]:
+    """A channel `room` with members ann and bob; its SID, and the identities of each membership
+    read from now on (chat/store/services.py: granted), in order."""
+    sid = chat.settings.service_sid
+    room = channels.create(chat, ACCOUNT, sid, unique_name="room")["sid"]
+    for identity in ("ann", "bob"):
+        members.add(chat, ACCOUNT, sid, "room", identity)
     reads, granted = [], service_rows.granted
 
     def counted(db, service_sid, default_role_sid, identities, channel_sid):
@@ -349,15 +354,12 @@ def _count_membership_reads(monkeypatch) -> list[list[str]]:
         return granted(db, service_sid, default_role_sid, identities, channel_sid)
 
     monkeypatch.setattr(service_rows, "granted", counted)
-    return reads
+    return room, reads
 
 
 def test_users_queued_to_send_have_their_memberships_read_in_one_statement(chat, settings, monkeypatch):
     sid = settings.service_sid
-    room = channels.create(chat, ACCOUNT, sid, unique_name="room")["sid"]
-    for identity in ("ann", "bob"):
-        members.add(chat, ACCOUNT, sid, "room", identity)
-    reads = _count_membership_reads(monkeypatch)
+    room, reads = _room_of_ann_and_bob(chat, monkeypatch)
 
     def send(identity: str, key: str):
         return lambda: messages.send(chat, Actor(identity, "sdk"), sid, key, body=f"from {identity}")
@@ -376,10 +378,7 @@ def test_users_queued_to_send_have_their_memberships_read_in_one_statement(chat,
 
 def test_a_membership_removed_earlier_in_the_batch_is_read_again(chat, settings, monkeypatch):
     sid = settings.service_sid
-    room = channels.create(chat, ACCOUNT, sid, unique_name="room")["sid"]
-    for identity in ("ann", "bob"):
-        members.add(chat, ACCOUNT, sid, "room", identity)
-    reads = _count_membership_reads(monkeypatch)
+    room, reads = _room_of_ann_and_bob(chat, monkeypatch)
     read_for_bob = []
 
     def read_then_remove_bob(tx) -> None:  # not a send: what it read for the batch is dropped
