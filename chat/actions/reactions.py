@@ -8,6 +8,7 @@ write turn, so two people reacting at the same moment both count.
 
 import json
 import unicodedata
+from dataclasses import replace
 
 from ..context import Actor, Chat
 from ..errors import bad_request, not_found
@@ -78,11 +79,12 @@ def react(
     row = messages.get(chat, actor, service_sid, channel_key, sid)
     db = chat.store.db()
     service_row = common.service(chat, db, service_sid)
-    member = common.member_of(db, row["channel_sid"], who)
-    if member is None:
+    # One read: whether `who` is a member, and what they may do there (the account needs nothing).
+    granted, member = common.membership(db, service_row, replace(actor, identity=who), row["channel_sid"])
+    if not member:
         raise bad_request(f"User {who} is not a member of channel {row['channel_sid']}", 50400)
     if actor.identity is not None:
-        common.require(db, service_row, actor, "sendMessage", row["channel_sid"])
+        common.check(granted, actor, "sendMessage")
     chat.channel_rate.take(row["channel_sid"])
     planned, _ = merged(row["attributes"], reaction, who, action)
     params = {**hook_params.message(row), "Attributes": planned, "ModifiedBy": who}

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from chat.actions import channels, common, messages
+from chat.actions import channels, common, messages, reactions
 from chat.context import Actor
 from chat.errors import ChatError
 from chat.store import members as member_rows
@@ -80,3 +80,30 @@ def test_a_send_needs_membership_and_the_send_permission(chat, settings):
     assert send("speaker")["idx"] == 0
     stored = chat.store.db().execute("SELECT author FROM messages WHERE channel_sid = ?", [room]).fetchall()
     assert [row[0] for row in stored] == ["speaker"]
+
+
+def test_a_reaction_needs_membership_and_the_send_permission(chat, settings):
+    sid = settings.service_sid
+    room = channels.create(chat, ACCOUNT, sid, unique_name="room")["sid"]
+    with chat.store.write() as tx:
+        mute = service_rows.create_role(tx.db, sid, "mute", "deployment", [])
+        silent = service_rows.create_role(tx.db, sid, "silent", "channel", [])
+        for identity in ("silent", "outsider"):
+            user_rows.create(tx.db, sid, identity, mute["sid"])  # the service role grants no sending
+        member_rows.create(tx.db, sid, room, "silent", silent["sid"])
+    message = messages.send(chat, ACCOUNT, sid, "room", body="react to me")
+
+    def react(actor: Actor, identity=None) -> dict:
+        return reactions.react(chat, actor, sid, "room", message["sid"], "👍", identity=identity)
+
+    with pytest.raises(ChatError) as outsider:
+        react(Actor("outsider", "sdk"))
+    assert (outsider.value.status, outsider.value.code) == (400, 50400)
+    with pytest.raises(ChatError) as silent_member:
+        react(Actor("silent", "sdk"))
+    assert silent_member.value.status == 403 and "sendMessage" in silent_member.value.message
+    with pytest.raises(ChatError) as for_an_outsider:
+        react(ACCOUNT, identity="outsider")  # the account reacts for members only
+    assert for_an_outsider.value.code == 50400
+    reacted = react(ACCOUNT, identity="silent")  # and needs no permission of its own
+    assert json.loads(reacted["attributes"])["reactions"] == {"👍": ["silent"]}
