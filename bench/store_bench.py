@@ -120,9 +120,10 @@ def main() -> None:
     runs = [("sqlite", mode, mode.lower()) for mode in args.synchronous.upper().split(",") if mode]
     if args.postgres:
         runs.append(("postgres", "NORMAL", "postgres"))
-    for senders in args.senders.split(","):
-        if senders not in ("account", "members"):
-            parser.error(f"--senders: account or members, not {senders!r}")
+    kinds = args.senders.split(",")
+    if not set(kinds) <= {"account", "members"}:
+        parser.error(f"--senders: account and/or members, not {args.senders!r}")
+    for senders in kinds:
         prefix = "ingest_" if senders == "account" else "ingest_members_"
         for backend, synchronous, name in runs:
             for threads in [int(count) for count in args.threads.split(",")]:

@@ -83,8 +83,8 @@ def main(paths: list[str]) -> None:
                 ("full", "SQLite, synchronous=FULL", ">= 5,000"),
                 ("postgres", "PostgreSQL", ">= half of SQLite NORMAL"),
             ):
-                keys = [key for key in store if key.startswith(f"{prefix}{mode}_")]
-                counts = sorted(int(key[len(f"{prefix}{mode}_") :].split("t_")[0]) for key in keys)
+                start = f"{prefix}{mode}_"  # then "<threads>t_per_s"
+                counts = sorted(int(key[len(start) :].split("t_")[0]) for key in store if key.startswith(start))
                 if not counts:
                     continue
                 ingest[mode] = [store[f"{prefix}{mode}_{n}t_per_s"] for n in counts]
